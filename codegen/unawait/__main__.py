@@ -1,0 +1,5 @@
+"""`python -m unawait` runs the command line."""
+
+from .cli import main
+
+raise SystemExit(main())

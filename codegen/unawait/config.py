@@ -1,0 +1,137 @@
+"""The [tool.unawait] table of pyproject.toml, read and validated into a Config."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10
+    import tomli as tomllib
+
+from .errors import ConfigError
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+#: The command printed in generated headers and in --check hints.
+DEFAULT_COMMAND = "unawait"
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One async source folder and the folder its sync twin is generated into."""
+
+    src: Path
+    dest: Path
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that decides what unawait generates; the same Config gives the same bytes."""
+
+    trees: tuple[Tree, ...] = ()
+    #: Exact renames of identifiers or dotted module paths, applied before any convention.
+    renames: Mapping[str, str] = field(default_factory=dict)
+    #: Names that look a-prefixed but must never lose their "a" (added to the built-in keep-list).
+    keep: frozenset[str] = frozenset()
+    #: Names that must lose their leading "a" even where no async use shows it.
+    strip: frozenset[str] = frozenset()
+    #: What the CamelCase word "Async" becomes in project names: "" (AsyncFoo -> Foo) or e.g. "Sync".
+    async_word: str = ""
+    #: Opt-in library rename profiles by name (see rules.PROFILES).
+    profiles: tuple[str, ...] = ()
+    #: Top-level package names that count as "the project" for the Async-name convention.
+    packages: tuple[str, ...] = ()
+    #: Files (glob patterns relative to a tree's src) that are not generated.
+    exclude: tuple[str, ...] = ()
+    #: The command shown in generated headers.
+    command: str = DEFAULT_COMMAND
+    #: Where pyproject.toml lives; tree paths are relative to it.
+    root: Path = Path(".")
+
+
+def _names(value: Any, key: str, pattern: re.Pattern[str] = _IDENTIFIER) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"[tool.unawait] {key} must be a list of strings, got {value!r}")
+    for v in value:
+        if not pattern.match(v):
+            raise ConfigError(f"[tool.unawait] {key}: {v!r} is not a valid name")
+    return tuple(value)
+
+
+def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
+    """Validate a [tool.unawait] table; every unknown key or wrong type is a ConfigError."""
+    known = {"trees", "renames", "keep", "strip", "async_word", "profiles", "packages", "exclude", "command"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"[tool.unawait] unknown key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    trees = []
+    for i, entry in enumerate(table.get("trees", [])):
+        if not isinstance(entry, Mapping) or set(entry) != {"src", "dest"}:
+            raise ConfigError(f"[tool.unawait] trees[{i}] must be {{ src = \"...\", dest = \"...\" }}, got {entry!r}")
+        src, dest = Path(str(entry["src"])), Path(str(entry["dest"]))
+        if src == dest:
+            raise ConfigError(f"[tool.unawait] trees[{i}]: src and dest are the same folder {str(src)!r}")
+        trees.append(Tree(src, dest))
+    renames = table.get("renames", {})
+    if not isinstance(renames, Mapping):
+        raise ConfigError(f"[tool.unawait] renames must be a table of old = \"new\", got {renames!r}")
+    for old, new in renames.items():
+        if not isinstance(new, str) or not _DOTTED.match(old) or not _DOTTED.match(new):
+            raise ConfigError(f"[tool.unawait] renames: {old!r} = {new!r} is not a rename of one name to another")
+    async_word = table.get("async_word", "")
+    if not isinstance(async_word, str) or (async_word and not _IDENTIFIER.match(async_word)):
+        raise ConfigError(f"[tool.unawait] async_word must be \"\" or a CamelCase word, got {async_word!r}")
+    from .rules import PROFILES  # late import: rules imports nothing from here
+
+    profiles = _names(table.get("profiles", []), "profiles", re.compile(r"^[a-z_]+$"))
+    for p in profiles:
+        if p not in PROFILES:
+            raise ConfigError(f"[tool.unawait] profiles: unknown profile {p!r}; known: {', '.join(sorted(PROFILES))}")
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        raise ConfigError(f"[tool.unawait] exclude must be a list of glob patterns, got {exclude!r}")
+    command = table.get("command", DEFAULT_COMMAND)
+    if not isinstance(command, str) or not command.strip() or "\n" in command:
+        raise ConfigError(f"[tool.unawait] command must be a one-line string, got {command!r}")
+    return Config(
+        trees=tuple(trees),
+        renames=dict(renames),
+        keep=frozenset(_names(table.get("keep", []), "keep")),
+        strip=frozenset(_names(table.get("strip", []), "strip")),
+        async_word=async_word,
+        profiles=profiles,
+        packages=_names(table.get("packages", []), "packages"),
+        exclude=tuple(exclude),
+        command=command,
+        root=root,
+    )
+
+
+def find_pyproject(start: Path) -> Path:
+    """The nearest pyproject.toml with a [tool.unawait] table, searching upwards from start."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            with candidate.open("rb") as f:
+                if "unawait" in tomllib.load(f).get("tool", {}):
+                    return candidate
+    raise ConfigError(f"no pyproject.toml with a [tool.unawait] table found in {start} or above")
+
+
+def load_config(pyproject: Path) -> Config:
+    """Read and validate [tool.unawait] from one pyproject.toml."""
+    try:
+        with pyproject.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject}: {exc}") from None
+    table = data.get("tool", {}).get("unawait")
+    if table is None:
+        raise ConfigError(f"{pyproject}: no [tool.unawait] table")
+    return config_from_table(table, pyproject.parent)
