@@ -1,0 +1,198 @@
+"""The backend driver interface: what the engine and the vector stores need from a database.
+
+Two protocols with the same methods: `AsyncDriver` (awaitable methods, used by the
+hand-written `sqlvec._async` package) and `Driver` (plain methods, used by the generated
+`sqlvec._sync` package; the generator renames `AsyncDriver` to `Driver`). A backend
+implements both as hand-written twins side by side in one module, e.g.
+`_drivers/sqlite.py` holds `AsyncSQLiteDriver` and `SQLiteDriver`.
+
+Contract shared by every backend
+- Names: `table` is already validated by `sqlvec.identifiers.check_identifier`; quote it
+  with `sqlvec.identifiers.quote_identifier`. Every value is a bound parameter.
+- Filters: `where` is a parsed `sqlvec.filters.Filter` (or None for "everything"); compile
+  it with the dialect's compiler from `sqlvec.filters` (`compile_sqlite`, or a jsonb
+  compiler for PostgreSQL). Filter logic is two-valued: a missing key never matches a
+  comparison and always matches its negation.
+- Vectors arrive as validated float32 arrays (`sqlvec.models.Batch.embeddings`, a query of
+  shape (dimension,)). Scores returned by `search` are distances, lower is closer:
+  cosine -> 1 - cos, l2 -> Euclidean distance, inner_product -> -(a . b)
+  (pgvector's `<=>`, `<->`, `<#>`).
+- Collections: `init_table` records dimension and distance beside the table so that
+  `collection_info` can answer without the caller's help; every method on a table that
+  does not exist raises `CollectionNotFoundError`.
+- Atomicity: `upsert` and `delete` run in one transaction each; a failure leaves nothing.
+  Upsert keys on `id`: an existing id has its content, metadata and embedding replaced.
+- Closing: after `close()`, every method raises `EngineClosedError`; `close()` is
+  idempotent.
+- Concurrency: the sync driver is safe to share between threads and the async driver
+  between tasks of one event loop. The async driver never blocks the event loop: it runs
+  each whole operation off the loop (a worker thread for blocking drivers such as
+  sqlite3) or uses a native async driver (psycopg's AsyncConnection).
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Protocol, Sequence, Tuple
+
+from ..documents import Document
+from ..filters import Filter
+from ..models import Batch, CollectionInfo, Float32Array, IndexSpec
+
+#: One search hit: the document and its distance to the query (lower is closer).
+Hit = Tuple[Document, float]
+
+
+class AsyncDriver(Protocol):
+    """An async backend: one connection (or pool) to one database."""
+
+    #: "sqlite", "postgresql" or "cockroachdb": selects SQL and filter dialects.
+    dialect: str
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has been called."""
+        ...
+
+    async def connect(self) -> None:
+        """Open the connection (idempotent); other methods connect on first use anyway."""
+        ...
+
+    async def close(self) -> None:
+        """Release the connection and any worker thread or pool; idempotent."""
+        ...
+
+    async def ping(self) -> None:
+        """Run a trivial query; raises if the database cannot be reached."""
+        ...
+
+    async def init_table(
+        self, table: str, *, dimension: int, distance: str, if_not_exists: bool
+    ) -> None:
+        """Create the collection table and record its dimension and distance.
+
+        If it exists: with if_not_exists, check that dimension and distance agree
+        (CollectionMismatchError otherwise); without, raise CollectionExistsError.
+        """
+        ...
+
+    async def drop_table(self, table: str, *, if_exists: bool) -> None:
+        """Drop the collection table, its index and its record (CollectionNotFoundError
+        if it does not exist and not if_exists)."""
+        ...
+
+    async def collection_info(self, table: str) -> CollectionInfo:
+        """Dimension, distance and index of a collection (CollectionNotFoundError)."""
+        ...
+
+    async def upsert(self, table: str, batch: Batch) -> None:
+        """Insert or replace every row of the batch in one transaction."""
+        ...
+
+    async def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
+        """The documents with these ids, in the order of `ids`; missing ids are skipped."""
+        ...
+
+    async def delete(
+        self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]
+    ) -> int:
+        """Delete rows whose id is in `ids` (if given) AND that match `where` (if given),
+        in one transaction; returns how many were deleted. At least one is not None."""
+        ...
+
+    async def count(self, table: str, where: Optional[Filter]) -> int:
+        """How many rows match `where` (all rows if None)."""
+        ...
+
+    async def search(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter]
+    ) -> List[Hit]:
+        """The k rows nearest to `query` among those matching `where`, nearest first.
+
+        Exact unless a vector index was applied; either way it sees every committed
+        write, from this connection or any other.
+        """
+        ...
+
+    async def page(
+        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
+    ) -> List[Document]:
+        """Up to `limit` matching rows with id > `after`, ordered by id (keyset paging)."""
+        ...
+
+    async def create_index(self, table: str, spec: IndexSpec) -> None:
+        """Build (or rebuild) an approximate vector index for the collection, or raise
+        MissingExtraError naming the extra that provides it."""
+        ...
+
+    async def drop_index(self, table: str) -> None:
+        """Drop the collection's vector index, if any; search becomes exact."""
+        ...
+
+
+class Driver(Protocol):
+    """A sync backend: the same contract as AsyncDriver with plain methods; thread-safe."""
+
+    dialect: str
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has been called."""
+        ...
+
+    def connect(self) -> None:
+        """Open the connection (idempotent)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; idempotent."""
+        ...
+
+    def ping(self) -> None:
+        """Run a trivial query."""
+        ...
+
+    def init_table(self, table: str, *, dimension: int, distance: str, if_not_exists: bool) -> None:
+        """See AsyncDriver.init_table."""
+        ...
+
+    def drop_table(self, table: str, *, if_exists: bool) -> None:
+        """See AsyncDriver.drop_table."""
+        ...
+
+    def collection_info(self, table: str) -> CollectionInfo:
+        """See AsyncDriver.collection_info."""
+        ...
+
+    def upsert(self, table: str, batch: Batch) -> None:
+        """See AsyncDriver.upsert."""
+        ...
+
+    def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
+        """See AsyncDriver.get_by_ids."""
+        ...
+
+    def delete(self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]) -> int:
+        """See AsyncDriver.delete."""
+        ...
+
+    def count(self, table: str, where: Optional[Filter]) -> int:
+        """See AsyncDriver.count."""
+        ...
+
+    def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
+        """See AsyncDriver.search."""
+        ...
+
+    def page(
+        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
+    ) -> List[Document]:
+        """See AsyncDriver.page."""
+        ...
+
+    def create_index(self, table: str, spec: IndexSpec) -> None:
+        """See AsyncDriver.create_index."""
+        ...
+
+    def drop_index(self, table: str) -> None:
+        """See AsyncDriver.drop_index."""
+        ...

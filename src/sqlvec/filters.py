@@ -1,0 +1,324 @@
+"""Metadata filters: parsing the user's dict into a small tree, and compiling it per SQL dialect.
+
+Grammar (MongoDB-like, as in LangChain's vector stores):
+    {"key": value}                        equality; several keys are ANDed
+    {"key": {"$op": operand, ...}}        $eq $ne $lt $lte $gt $gte $in $nin; several ops ANDed
+    {"$and": [f, ...]}, {"$or": [f, ...]}, {"$not": f}
+Keys may be dotted paths into nested objects ("author.name"). Operands are str, int,
+float (finite) or bool; $in/$nin take a list of them; bools only support equality.
+
+Logic is two-valued: a comparison on a missing key (or a value of another JSON type) is
+false, never unknown, so $ne, $nin and $not are exact complements of $eq, $in and their
+operand. Every operand becomes a bound parameter; no value is ever part of the SQL text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+from .errors import FilterTypeError, InvalidFilterError, UnknownFilterOperatorError
+
+Scalar = Union[str, int, float, bool]
+
+COMPARISONS = ("$eq", "$lt", "$lte", "$gt", "$gte")
+_OPERATORS = frozenset(("$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$nin"))
+_LOGICAL = frozenset(("$and", "$or", "$not"))
+_KEY_SEGMENT = re.compile(r"[A-Za-z0-9_\-]+")
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+@dataclass(frozen=True)
+class Compare:
+    """key op value, with op one of $eq $lt $lte $gt $gte."""
+
+    key: Tuple[str, ...]
+    op: str
+    value: Scalar
+
+
+@dataclass(frozen=True)
+class In:
+    """key's value is one of values (an empty tuple matches nothing)."""
+
+    key: Tuple[str, ...]
+    values: Tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class And:
+    """Every child matches."""
+
+    children: Tuple[Filter, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """At least one child matches."""
+
+    children: Tuple[Filter, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """The child does not match."""
+
+    child: Filter
+
+
+Filter = Union[Compare, In, And, Or, Not]
+
+
+def parse_filter(spec: Optional[Mapping[str, Any]]) -> Optional[Filter]:
+    """Validate a filter dict into a Filter tree; None or {} means "match everything"."""
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping):
+        raise FilterTypeError(f"a filter must be a dict, got {type(spec).__name__}", spec)
+    if not spec:
+        return None
+    return _parse_mapping(spec)
+
+
+def _parse_mapping(spec: Mapping[str, Any]) -> Filter:
+    if not isinstance(spec, Mapping):
+        raise FilterTypeError(f"a filter must be a dict, got {type(spec).__name__}", spec)
+    if not spec:
+        raise InvalidFilterError("an empty filter is only allowed at the top level", spec)
+    parts: List[Filter] = []
+    for key, value in spec.items():
+        if not isinstance(key, str):
+            raise FilterTypeError(f"filter keys must be str, got {key!r}", key)
+        if key.startswith("$"):
+            parts.append(_parse_logical(key, value))
+        else:
+            parts.append(_parse_field(_parse_key(key), value))
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def _parse_logical(op: str, operand: Any) -> Filter:
+    if op not in _LOGICAL:
+        if op in _OPERATORS:
+            raise InvalidFilterError(
+                f"{op} must be applied to a field: {{'field': {{{op!r}: ...}}}}", op
+            )
+        raise UnknownFilterOperatorError(op)
+    if op == "$not":
+        return Not(_parse_mapping(operand))
+    if not isinstance(operand, (list, tuple)):
+        raise FilterTypeError(f"{op} takes a list of filters, got {operand!r}", operand)
+    if not operand:
+        raise InvalidFilterError(f"{op} takes a non-empty list of filters", operand)
+    children = tuple(_parse_mapping(child) for child in operand)
+    return And(children) if op == "$and" else Or(children)
+
+
+def _parse_key(key: str) -> Tuple[str, ...]:
+    segments = tuple(key.split("."))
+    for segment in segments:
+        if not _KEY_SEGMENT.fullmatch(segment):
+            raise InvalidFilterError(
+                f"invalid filter key {key!r}: use letters, digits, '_' or '-', "
+                "with '.' between nested keys",
+                key,
+            )
+    return segments
+
+
+def _parse_field(key: Tuple[str, ...], condition: Any) -> Filter:
+    if not isinstance(condition, Mapping):
+        return Compare(key, "$eq", _check_scalar(condition, "$eq"))
+    if not condition:
+        raise InvalidFilterError(f"empty condition for key {'.'.join(key)!r}", condition)
+    parts: List[Filter] = []
+    for op, operand in condition.items():
+        if not isinstance(op, str) or not op.startswith("$"):
+            raise InvalidFilterError(
+                f"expected $operators under key {'.'.join(key)!r}, got {op!r}; "
+                "nested objects are matched with dotted keys",
+                op,
+            )
+        if op not in _OPERATORS:
+            raise UnknownFilterOperatorError(op)
+        if op in ("$in", "$nin"):
+            if not isinstance(operand, (list, tuple, set, frozenset)):
+                raise FilterTypeError(f"{op} takes a list, got {operand!r}", operand)
+            values = tuple(_check_scalar(v, op) for v in operand)
+            node: Filter = In(key, values)
+            parts.append(Not(node) if op == "$nin" else node)
+        elif op == "$ne":
+            parts.append(Not(Compare(key, "$eq", _check_scalar(operand, op))))
+        else:
+            value = _check_scalar(operand, op)
+            if isinstance(value, bool) and op != "$eq":
+                raise FilterTypeError(f"{op} does not apply to booleans", value)
+            parts.append(Compare(key, op, value))
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def _check_scalar(value: Any, op: str) -> Scalar:
+    if isinstance(value, bool) or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise FilterTypeError(f"{op}: integer {value} does not fit in 64 bits", value)
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FilterTypeError(f"{op}: {value!r} is not a finite number", value)
+        return value
+    raise FilterTypeError(
+        f"{op} takes a str, int, float or bool, got {type(value).__name__} {value!r}", value
+    )
+
+
+# -- evaluation in Python (the reference semantics the SQL compilers must agree with) --
+
+
+def _lookup(metadata: Mapping[str, Any], key: Tuple[str, ...]) -> Tuple[bool, Any]:
+    value: Any = metadata
+    for segment in key:
+        if not isinstance(value, Mapping) or segment not in value:
+            return False, None
+        value = value[segment]
+    return True, value
+
+
+def _same_kind(a: Any, b: Scalar) -> bool:
+    if isinstance(b, bool):
+        return isinstance(a, bool)
+    if isinstance(b, str):
+        return isinstance(a, str)
+    return isinstance(a, (int, float)) and not isinstance(a, bool)
+
+
+def _compare(actual: Any, op: str, expected: Scalar) -> bool:
+    if not _same_kind(actual, expected):
+        return False
+    if op == "$eq":
+        return bool(actual == expected)
+    if op == "$lt":
+        return bool(actual < expected)
+    if op == "$lte":
+        return bool(actual <= expected)
+    if op == "$gt":
+        return bool(actual > expected)
+    return bool(actual >= expected)
+
+
+def matches(node: Optional[Filter], metadata: Mapping[str, Any]) -> bool:
+    """Whether metadata matches the filter, evaluated in Python."""
+    if node is None:
+        return True
+    if isinstance(node, Compare):
+        found, actual = _lookup(metadata, node.key)
+        return found and _compare(actual, node.op, node.value)
+    if isinstance(node, In):
+        found, actual = _lookup(metadata, node.key)
+        return found and any(_compare(actual, "$eq", v) for v in node.values)
+    if isinstance(node, And):
+        return all(matches(child, metadata) for child in node.children)
+    if isinstance(node, Or):
+        return any(matches(child, metadata) for child in node.children)
+    return not matches(node.child, metadata)
+
+
+# -- compilation to SQL -------------------------------------------------------------
+
+
+class FilterCompiler:
+    """Walks a Filter tree into a boolean SQL expression plus its parameters.
+
+    A dialect subclasses it and renders the leaves (`compare`, `in_`); each leaf must
+    evaluate to true or false, never NULL, so that NOT stays an exact complement.
+    """
+
+    #: SQL for constant truth values in this dialect.
+    true_sql = "1"
+    false_sql = "0"
+
+    def __init__(self, column: str = "metadata") -> None:
+        self.column = column
+
+    def compile(self, node: Optional[Filter]) -> Tuple[str, List[Any]]:
+        """(sql, params) for a WHERE clause; None compiles to the dialect's true."""
+        params: List[Any] = []
+        if node is None:
+            return self.true_sql, params
+        return self._node(node, params), params
+
+    def _node(self, node: Filter, params: List[Any]) -> str:
+        if isinstance(node, Compare):
+            return self.compare(node.key, node.op, node.value, params)
+        if isinstance(node, In):
+            if not node.values:
+                return self.false_sql
+            return self.in_(node.key, node.values, params)
+        if isinstance(node, And):
+            return "(" + " AND ".join(self._node(c, params) for c in node.children) + ")"
+        if isinstance(node, Or):
+            return "(" + " OR ".join(self._node(c, params) for c in node.children) + ")"
+        return f"(NOT {self._node(node.child, params)})"
+
+    def compare(self, key: Tuple[str, ...], op: str, value: Scalar, params: List[Any]) -> str:
+        """SQL for `key op value`, appending its parameters."""
+        raise NotImplementedError
+
+    def in_(self, key: Tuple[str, ...], values: Tuple[Scalar, ...], params: List[Any]) -> str:
+        """SQL for `key IN values` (values is non-empty), appending its parameters."""
+        raise NotImplementedError
+
+
+_SQL_OPS: Dict[str, str] = {"$eq": "=", "$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
+
+
+def json_path(key: Tuple[str, ...]) -> str:
+    """The SQLite JSON path of a parsed key: ("a", "b") -> '$."a"."b"'."""
+    return "$" + "".join(f'."{segment}"' for segment in key)
+
+
+class SQLiteFilterCompiler(FilterCompiler):
+    """SQLite's JSON1 functions over a TEXT column of JSON objects.
+
+    json_type() tells JSON true/false apart from the integers json_extract() returns for
+    them, and is NULL for a missing path; `IS` and IFNULL keep every leaf two-valued.
+    """
+
+    def compare(self, key: Tuple[str, ...], op: str, value: Scalar, params: List[Any]) -> str:
+        path = json_path(key)
+        col = self.column
+        if isinstance(value, bool):
+            params.append(path)
+            return f"(json_type({col}, ?) IS '{'true' if value else 'false'}')"
+        params.extend((path, path, value))
+        kind = "= 'text'" if isinstance(value, str) else "IN ('integer', 'real')"
+        return (
+            f"(IFNULL(json_type({col}, ?), '') {kind} AND json_extract({col}, ?) {_SQL_OPS[op]} ?)"
+        )
+
+    def in_(self, key: Tuple[str, ...], values: Tuple[Scalar, ...], params: List[Any]) -> str:
+        parts: List[str] = []
+        strings = [v for v in values if isinstance(v, str)]
+        numbers = [v for v in values if not isinstance(v, (str, bool))]
+        bools = sorted({v for v in values if isinstance(v, bool)})
+        path = json_path(key)
+        col = self.column
+        for group, kind in ((strings, "= 'text'"), (numbers, "IN ('integer', 'real')")):
+            if group:
+                params.extend((path, path, *group))
+                marks = ", ".join("?" * len(group))
+                parts.append(
+                    f"(IFNULL(json_type({col}, ?), '') {kind} "
+                    f"AND json_extract({col}, ?) IN ({marks}))"
+                )
+        for flag in bools:
+            params.append(path)
+            parts.append(f"(json_type({col}, ?) IS '{'true' if flag else 'false'}')")
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
+def compile_sqlite(node: Optional[Filter], column: str = "metadata") -> Tuple[str, List[Any]]:
+    """Compile a parsed filter for SQLite: (where_sql, params)."""
+    return SQLiteFilterCompiler(column).compile(node)
