@@ -1,0 +1,230 @@
+"""The `unawait` command: generate, check, diff or explain the sync twins of async trees.
+
+Usage
+    unawait                       every tree of [tool.unawait] in the nearest pyproject.toml
+    unawait SRC DEST              one tree (renames from --config PYPROJECT if given)
+    unawait --check               CI: write nothing; exit 1 with a diff if anything is out of date
+    unawait --diff                print what would change; write nothing
+    unawait --explain             print every rename and rewrite and the rules that never fired
+
+Exit codes
+    0  everything is up to date (or was brought up to date)
+    1  --check found differences: stale, missing, orphaned, or edited by hand; or a hand-written
+       file sits where a generated one belongs (it is never overwritten)
+    2  errors in source files (syntax errors, async code with no sync meaning)
+    3  configuration, usage or file-system error
+    4  unawait failed on a file: a bug, please report it
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn, Sequence, TextIO
+
+from .config import Config, Tree, find_pyproject, load_config
+from .errors import ConfigError
+from .files import Report, Status, run
+
+EXIT_OK = 0
+EXIT_DIFFERENCES = 1
+EXIT_SOURCE_ERRORS = 2
+EXIT_USAGE = 3
+EXIT_INTERNAL = 4
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors; 2 means source errors here, so usage errors exit 3."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    doc = (__doc__ or "").split("\n\n", 1)
+    parser = _Parser(
+        prog="unawait",
+        description=doc[0],
+        epilog=doc[1] if len(doc) > 1 else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "trees", nargs="*", metavar="SRC DEST", help="a one-off tree: async folder and sync folder"
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="PYPROJECT", help="read [tool.unawait] from this file"
+    )
+    mode = parser.add_argument_group("what to do (the last three write nothing)")
+    mode.add_argument(
+        "--check", action="store_true", help="exit 1 with a diff if anything is out of date"
+    )
+    mode.add_argument("--diff", action="store_true", help="print diffs of what would change")
+    mode.add_argument(
+        "--explain", action="store_true", help="print every rename and rewrite, and unused rules"
+    )
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    out.add_argument(
+        "-v", "--verbose", action="store_true", help="print every file, also unchanged ones"
+    )
+    parser.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="worker processes (default: up to 2)"
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write .unawait_cache/"
+    )
+    parser.add_argument("--version", action="version", version=f"unawait {_version()}")
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _config(args: argparse.Namespace) -> tuple[Config, bool]:
+    """The Config to run and whether the cache may be used."""
+    if args.trees and len(args.trees) != 2:
+        raise ConfigError(
+            f"expected SRC and DEST, got {len(args.trees)} path(s): {' '.join(args.trees)}"
+        )
+    if not args.trees:
+        pyproject = args.config if args.config else find_pyproject(Path.cwd())
+        if not pyproject.is_file():
+            raise ConfigError(f"{pyproject}: no such file")
+        config = load_config(pyproject)
+        if not config.trees:
+            raise ConfigError(
+                f"{pyproject}: [tool.unawait] has no trees; add "
+                "trees = [{{ src = ..., dest = ... }}]"
+            )
+        return config, True
+    base = load_config(args.config) if args.config else Config()
+    src, dest = args.trees
+    # The header must tell how to regenerate this very tree, not the configured ones.
+    words = ["unawait", src, dest] + (["--config", str(args.config)] if args.config else [])
+    command = " ".join(shlex.quote(w) for w in words)
+    config = replace(base, trees=(Tree(Path(src), Path(dest)),), root=Path.cwd(), command=command)
+    return config, False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        config, cache = _config(args)
+        if args.jobs is not None and args.jobs < 1:
+            raise ConfigError("--jobs must be at least 1")
+        report = run(
+            config,
+            check=args.check,
+            diff=args.diff,
+            explain=args.explain,
+            jobs=args.jobs,
+            cache=cache and not args.no_cache,
+        )
+    except ConfigError as exc:
+        print(f"unawait: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _print_report(report, args, sys.stdout, sys.stderr, time.perf_counter() - started)
+    return report.exit_code
+
+
+def _print_report(
+    report: Report, args: argparse.Namespace, out: TextIO, err: TextIO, seconds: float
+) -> None:
+    command = report.config.command
+    if args.explain:
+        _print_explain(report, out)
+    if (args.check or args.diff) and not args.quiet:
+        for f in report.files:
+            if f.diff:
+                out.write(f.diff)
+    for f in report.files:
+        shown = args.verbose or f.status is not Status.UNCHANGED
+        # Quiet still shows conflicts: a file unawait refused to touch is an error.
+        if shown and (not args.quiet or f.status is Status.CONFLICT):
+            line = _describe(f.status, f.dest, f.source, report.applied, command)
+            if line:
+                print(line, file=err)
+    for problem in report.problems:
+        print(problem, file=err)
+    if args.quiet:
+        return
+    counts: dict[Status, int] = {}
+    for f in report.files:
+        counts[f.status] = counts.get(f.status, 0) + 1
+    stale = len(report.out_of_date)
+    if args.check:
+        if stale:
+            print(f"unawait: {stale} generated file(s) out of date; run: {command}", file=err)
+        elif report.exit_code == EXIT_OK:
+            print(f"unawait: {counts.get(Status.UNCHANGED, 0)} file(s) up to date", file=err)
+    elif args.diff:
+        print(
+            f"unawait: {stale} file(s) would change" if stale else "unawait: nothing would change",
+            file=err,
+        )
+    elif report.applied:
+        shown = (Status.CREATED, Status.UPDATED, Status.DELETED, Status.UNCHANGED)
+        parts = [f"{counts[s]} {s.value}" for s in shown if counts.get(s)]
+        print(f"unawait: {', '.join(parts) or 'no files'} ({seconds:.2f}s)", file=err)
+    if any(p.kind == "source" for p in report.problems):
+        failed = len({p.path for p in report.problems if p.kind == "source"})
+        print(
+            f"unawait: {failed} source file(s) with errors were not generated; "
+            f"fix them, then run: {command}",
+            file=err,
+        )
+
+
+def _describe(status: Status, dest: str, source: str | None, applied: bool, command: str) -> str:
+    """One line per file; "would" forms when nothing is written."""
+    if status is Status.UNCHANGED:
+        return f"unchanged {dest}"
+    if status is Status.CREATED:
+        return f"created {dest}" if applied else f"{dest}: missing (generated from {source})"
+    if status is Status.UPDATED:
+        if applied:
+            return f"updated {dest}"
+        return f"{dest}: differs from its source {source} (stale or edited by hand)"
+    if status is Status.DELETED:
+        if applied:
+            return f"deleted {dest} (its source {source} is gone)"
+        return f"{dest}: orphaned (its source {source} is gone)"
+    if status is Status.CONFLICT:
+        return (
+            f"{dest}: hand-written file where a generated one belongs (it has no unawait header); "
+            f"left alone. Move it out of the way, then run: {command}"
+        )
+    if status is Status.STRAY:
+        return (
+            f"{dest}: hand-written file in generated tree (no unawait header); left alone. "
+            "Delete it, or list it in [tool.unawait] exclude if it is a hand-written twin"
+        )
+    return ""  # FAILED and REFUSED come with a Problem that says why
+
+
+def _print_explain(report: Report, out: TextIO) -> None:
+    for f in report.files:
+        if not f.changes:
+            continue
+        print(f"{f.source} -> {f.dest}", file=out)
+        for c in f.changes:
+            print(f"  {f.source}:{c.line}:{c.column}  {c.rule}  {c.before} -> {c.after}", file=out)
+    if report.unused_renames:
+        print("config renames that never fired:", file=out)
+        for old in report.unused_renames:
+            print(f"  {old} = {report.config.renames[old]!r}", file=out)
+    for profile, entries in report.unused_profile_entries.items():
+        print(
+            f"profile {profile}: {len(entries)} entries never fired: {', '.join(entries)}", file=out
+        )
