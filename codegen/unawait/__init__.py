@@ -6,6 +6,8 @@ Run it
     unawait SRC DEST             # a one-off tree
 
 Use it from Python
+    from unawait import load_config, run
+    report = run(load_config(Path("pyproject.toml")), check=True)   # report.exit_code, .files
     from unawait import generate_module
     generate_module("async def f():\n    await g()\n")   # -> "def f():\n    g()\n"
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from .config import Config, Tree, load_config
 from .errors import ConfigError, SourceError, UnawaitError
+from .files import FileResult, Problem, Report, Status, run
 from .generate import Change, Output, generate_module, transform_module
 from .scan import ProjectNames, scan_module
 
@@ -27,13 +30,18 @@ __all__ = [
     "Change",
     "Config",
     "ConfigError",
+    "FileResult",
     "Output",
+    "Problem",
     "ProjectNames",
+    "Report",
     "SourceError",
+    "Status",
     "Tree",
     "UnawaitError",
     "generate_module",
     "load_config",
+    "run",
     "scan_module",
     "transform_module",
 ]
