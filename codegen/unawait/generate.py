@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
+from typing import Mapping
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .config import Config
-from .scan import ProjectNames
+from .context import Context
+from .errors import SourceError
+from .imports import fix_imports
+from .naming import NameMapper
+from .rewrites import Pipeline
+from .scan import ProjectNames, parse_source, scan_tree
+
+_DEFAULT = Config()
+_BUG_HINT = "this output would be wrong: please report it with the source; meanwhile move the code under `if True:  # ASYNC`"
 
 
 @dataclass(frozen=True)
@@ -21,10 +34,60 @@ class Change:
 
 @dataclass(frozen=True)
 class Output:
-    """The generated code and every change that made it."""
+    """The generated code and every change that made it (changes only when explain=True)."""
 
     code: str
     changes: tuple[Change, ...]
+
+
+class _Positions:
+    """Source positions, computed only when first asked for: most runs never need them."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.ranges: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def __call__(self, node: cst.CSTNode) -> tuple[int, int]:
+        if self.ranges is None:
+            self.ranges = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        found = self.ranges.get(node)
+        return (found.start.line, found.start.column + 1) if found else (0, 0)
+
+
+def module_path_renames(config: Config) -> dict[str, str]:
+    """Tree folders whose names differ become module-path renames: `_async` -> `_sync`."""
+    renames = {}
+    for tree in config.trees:
+        src, dest = tree.src.name, tree.dest.name
+        if src != dest and src.isidentifier() and dest.isidentifier():
+            renames[src] = dest
+    return renames
+
+
+def _check_output(code: str, path: str) -> None:
+    """The output must compile and contain no async syntax: never emit code that cannot work."""
+    try:
+        tree = ast.parse(code, filename=path)
+        compile(tree, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise SourceError(
+            f"the generated code would not compile: {exc.msg} (output line {exc.lineno})",
+            line=exc.lineno or 0,
+            column=exc.offset or 0,
+            hint=_BUG_HINT,
+            path=path,
+        ) from None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Await, ast.AsyncFunctionDef, ast.AsyncFor, ast.AsyncWith)) or (
+            isinstance(node, ast.comprehension) and node.is_async
+        ):
+            raise SourceError(
+                "async syntax left in the generated code",
+                line=getattr(node, "lineno", 0),
+                column=getattr(node, "col_offset", 0) + 1,
+                hint=_BUG_HINT,
+                path=path,
+            )
 
 
 def transform_module(
@@ -33,9 +96,29 @@ def transform_module(
     *,
     path: str = "<string>",
     project: ProjectNames | None = None,
+    explain: bool = True,
 ) -> Output:
-    """Convert one module; raises SourceError (with path:line:col and a hint) on what it cannot convert."""
-    raise NotImplementedError  # being written
+    """Convert one module; raises SourceError (with path:line:col and a hint) on what it cannot convert.
+
+    `project` holds the async names of the whole tree (see scan_module); this module's own are
+    always added. With explain=False, Output.changes is empty and no positions are computed.
+    """
+    config = config or _DEFAULT
+    own = scan_tree(parse_source(source, path), config.packages)
+    project = own if project is None else project.merge(own)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise SourceError(f"syntax error: {exc.message}", line=exc.raw_line, column=exc.raw_column + 1, path=path) from None
+    names = NameMapper(config, project, module_renames=module_path_renames(config))
+    ctx = Context(names=names, path=path, locate=_Positions(module))
+    converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
+    code = converted.code
+    _check_output(code, path)
+    changes: tuple[Change, ...] = ()
+    if explain:
+        changes = tuple(Change(*ctx.locate(node), rule, before, after) for node, rule, before, after in ctx.changes)
+    return Output(code, changes)
 
 
 def generate_module(
@@ -46,4 +129,4 @@ def generate_module(
     project: ProjectNames | None = None,
 ) -> str:
     """The sync twin of one async module, as text."""
-    return transform_module(source, config, path=path, project=project).code
+    return transform_module(source, config, path=path, project=project, explain=False).code

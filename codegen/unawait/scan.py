@@ -16,22 +16,24 @@ class ProjectNames:
     async_defs: frozenset[str] = frozenset()
     #: Attribute or function names used in an async position: awaited calls, async for, async with.
     async_uses: frozenset[str] = frozenset()
-    #: Classes and functions the project defines (any name), to tell project names from library names.
-    defined: frozenset[str] = frozenset()
+    #: Names with the word "Async" that the project defines or imports from its own modules
+    #: (relative imports); only these get the Async-word convention.
+    async_names: frozenset[str] = frozenset()
 
     def merge(self, other: ProjectNames) -> ProjectNames:
         """The union of two scans."""
         return ProjectNames(
             self.async_defs | other.async_defs,
             self.async_uses | other.async_uses,
-            self.defined | other.defined,
+            self.async_names | other.async_names,
         )
 
 
 def _callee_name(node: ast.expr) -> str | None:
-    """`x.aname(...)` / `aname(...)` / `x.aname` -> "aname"."""
-    if isinstance(node, ast.Call):
-        node = node.func
+    """`x.aname(...)` / `aname(...)` -> "aname"; None for anything not a call (`async with alock:`)."""
+    if not isinstance(node, ast.Call):
+        return None
+    node = node.func
     if isinstance(node, ast.Attribute):
         return node.attr
     if isinstance(node, ast.Name):
@@ -39,10 +41,10 @@ def _callee_name(node: ast.expr) -> str | None:
     return None
 
 
-def scan_module(source: str, path: str = "<string>") -> ProjectNames:
-    """Collect the async names one module defines and uses; a syntax error is a SourceError."""
+def parse_source(source: str, path: str) -> ast.Module:
+    """Parse with the stdlib; a syntax error becomes a SourceError with its location."""
     try:
-        tree = ast.parse(source, filename=path)
+        return ast.parse(source, filename=path)
     except SyntaxError as exc:
         raise SourceError(
             f"syntax error: {exc.msg}",
@@ -51,15 +53,30 @@ def scan_module(source: str, path: str = "<string>") -> ProjectNames:
             hint="fix the async source; nothing was generated from this file",
             path=path,
         ) from None
+
+
+def scan_module(source: str, path: str = "<string>", packages: tuple[str, ...] = ()) -> ProjectNames:
+    """Collect the async names one module defines and uses; a syntax error is a SourceError."""
+    return scan_tree(parse_source(source, path), packages)
+
+
+def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
+    """ProjectNames of an already parsed module; `packages` are absolute imports that count as ours."""
     async_defs: set[str] = set()
     async_uses: set[str] = set()
-    defined: set[str] = set()
+    async_names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.AsyncFunctionDef):
             async_defs.add(node.name)
-            defined.add(node.name)
+            if "Async" in node.name:
+                async_names.add(node.name)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            defined.add(node.name)
+            if "Async" in node.name:
+                async_names.add(node.name)
+        elif isinstance(node, ast.ImportFrom):
+            ours = node.level > 0 or (node.module or "").split(".")[0] in packages
+            if ours:
+                async_names.update(a.name for a in node.names if "Async" in a.name)
         elif isinstance(node, ast.Await):
             name = _callee_name(node.value)
             if name:
@@ -77,4 +94,4 @@ def scan_module(source: str, path: str = "<string>") -> ProjectNames:
             name = _callee_name(node.iter)
             if name:
                 async_uses.add(name)
-    return ProjectNames(frozenset(async_defs), frozenset(async_uses), frozenset(defined))
+    return ProjectNames(frozenset(async_defs), frozenset(async_uses), frozenset(async_names))

@@ -1,0 +1,69 @@
+"""State shared by the rewrites of one module: the name mapper, changes, imports to fix, errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import libcst as cst
+
+from .errors import SourceError
+from .naming import NameMapper
+
+#: (line, column) of a node in the async source.
+Locator = Callable[[cst.CSTNode], "tuple[int, int]"]
+
+
+@dataclass
+class Context:
+    """What every rewrite of one module reads and records."""
+
+    names: NameMapper
+    path: str
+    locate: Locator
+    #: (source node, rule, before, after), in the order the rewrites made them; located lazily.
+    changes: list[tuple[cst.CSTNode, str, str, str]] = field(default_factory=list)
+    #: Modules the output needs imported (`time`, `threading`), added by imports.py.
+    needed_modules: set[str] = field(default_factory=set)
+    #: Names whose uses a rewrite removed or replaced: their imports may have become unused.
+    dropped_names: set[str] = field(default_factory=set)
+    #: Local names bound by `import X` / `from X import Y`: local name -> (module, name or "").
+    imported: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Names used inside string annotations and __all__, which count as uses for imports.
+    string_names: set[str] = field(default_factory=set)
+    #: The running pass, for rewrites that transform a subtree themselves (async branches).
+    pipeline: Any = None
+
+    def record(self, node: cst.CSTNode, rule: str, before: str, after: str) -> None:
+        """Note one change for --explain (located only if asked: positions cost a tree walk)."""
+        self.changes.append((node, rule, before, after))
+
+    def error(self, node: cst.CSTNode, message: str, hint: str) -> SourceError:
+        """A SourceError located at node."""
+        line, column = self.locate(node)
+        return SourceError(message, line=line, column=column, hint=hint, path=self.path)
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` -> "a.b.c"; None for anything that is not a plain dotted name."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def qualify(ctx: Context, node: cst.BaseExpression) -> tuple[str, str] | None:
+    """What an imported name or attribute refers to: `aio.sleep` -> ("asyncio", "sleep")."""
+    dotted = dotted_name(node)
+    if dotted is None:
+        return None
+    root, _, rest = dotted.partition(".")
+    bound = ctx.imported.get(root)
+    if bound is None:
+        return None
+    module, name = bound
+    full = ".".join(part for part in (module, name, rest) if part)
+    owner, _, last = full.rpartition(".")
+    return (owner, last) if owner else None

@@ -1,0 +1,175 @@
+"""Fix imports after the rewrites: drop the ones that became unused, dedupe, add `import time` & co."""
+
+from __future__ import annotations
+
+from typing import Union
+
+import libcst as cst
+
+from .context import Context, dotted_name
+
+
+class _UsedNames(cst.CSTVisitor):
+    """Every Name outside import statements: what the module still refers to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def _binding(alias: cst.ImportAlias, from_import: bool) -> str:
+    """The local name an import alias binds: `import a.b` binds `a`, `import a as b` binds `b`."""
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    dotted = dotted_name(alias.name) or ""
+    return dotted if from_import else dotted.split(".")[0]
+
+
+class _FixImports(cst.CSTTransformer):
+    """Removes aliases whose name a rewrite dropped and nothing uses any more; removes duplicates."""
+
+    def __init__(self, unused: set[str]) -> None:
+        super().__init__()
+        self.unused = unused
+        self.seen: set[tuple[str, str, str]] = set()
+        self.removed_modules: set[str] = set()
+        self._depth = 0  # inside a def/class body: imports there are never deduplicated across scopes
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self._depth -= 1
+        return updated
+
+    def _keep(self, module: str, alias: cst.ImportAlias, from_import: bool) -> bool:
+        local = _binding(alias, from_import)
+        if local in self.unused:
+            if not from_import:
+                self.removed_modules.add(dotted_name(alias.name) or "")
+            return False
+        key = (module, dotted_name(alias.name) or "", local)
+        if self._depth == 0:
+            if key in self.seen:
+                return False
+            self.seen.add(key)
+        return True
+
+    def fix_line(self, line: cst.SimpleStatementLine) -> cst.SimpleStatementLine | None:
+        """The import line without its unused and duplicate aliases; None when nothing is left."""
+        body: list[cst.BaseSmallStatement] = []
+        for statement in line.body:
+            if isinstance(statement, cst.Import):
+                names = [a for a in statement.names if self._keep("", a, False)]
+                if names:
+                    names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    body.append(statement.with_changes(names=names))
+            elif isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar):
+                module = "." * len(statement.relative) + (dotted_name(statement.module) if statement.module else "")
+                names = [a for a in statement.names if self._keep(module, a, True)]
+                if names:
+                    if len(names) < len(statement.names):
+                        names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    body.append(statement.with_changes(names=names))
+            else:
+                body.append(statement)
+        if not body:
+            return None
+        if len(body) == len(line.body) and all(a is b for a, b in zip(body, line.body)):
+            return line
+        body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return line.with_changes(body=body)
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
+        fixed = self.fix_line(updated)
+        return cst.RemoveFromParent() if fixed is None else fixed
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if updated.body:
+            return updated
+        return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+
+
+def _is_import_line(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+    )
+
+
+def _imported_modules(body: list[cst.BaseStatement]) -> set[str]:
+    found: set[str] = set()
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Import):
+                    found.update(dotted_name(a.name) or "" for a in small.names if a.asname is None)
+    return found
+
+
+def _insert_at(body: list[cst.BaseStatement]) -> int:
+    """Where new imports go when none was removed: after the leading import block."""
+    index = 0
+    for i, statement in enumerate(body):
+        if _is_import_line(statement):
+            index = i + 1
+        elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            break
+        elif i == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr):
+            index = 1  # after the module docstring
+    return index
+
+
+def _import_line(dotted: str) -> cst.SimpleStatementLine:
+    node: cst.BaseExpression = cst.Name(dotted.split(".")[0])
+    for part in dotted.split(".")[1:]:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return cst.SimpleStatementLine([cst.Import([cst.ImportAlias(node)])])  # type: ignore[arg-type]
+
+
+def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
+    """Drop imports that became unused, dedupe renamed ones, add the modules the output needs."""
+    used = _UsedNames()
+    module.visit(used)
+    unused = {n for n in ctx.dropped_names if n not in used.names and n not in ctx.string_names}
+    needed = sorted(ctx.needed_modules - {"builtins"} - _imported_modules(list(module.body)))
+    fixer = _FixImports(unused)
+    body: list[cst.BaseStatement] = []
+    carried: list[cst.EmptyLine] = []  # comments and blank lines of removed import lines
+    for statement in module.body:
+        if _is_import_line(statement):
+            assert isinstance(statement, cst.SimpleStatementLine)
+            fixed = fixer.fix_line(statement)
+            if fixed is None:
+                if needed:
+                    # The new imports take the place of the first import line that went away.
+                    lines = [_import_line(m) for m in needed]
+                    lines[0] = lines[0].with_changes(leading_lines=statement.leading_lines)
+                    body.extend(lines)
+                    needed = []
+                else:
+                    carried.extend(line for line in statement.leading_lines if line.comment is not None)
+                continue
+            statement = fixed
+        else:
+            statement = statement.visit(fixer)  # type: ignore[assignment]
+        if carried:
+            statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
+            carried = []
+        body.append(statement)
+    if needed:
+        at = _insert_at(body)
+        body[at:at] = [_import_line(m) for m in needed]
+    if len(body) == len(module.body) and all(a is b for a, b in zip(body, module.body)):
+        return module
+    return module.with_changes(body=body)

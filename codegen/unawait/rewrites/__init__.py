@@ -1,0 +1,77 @@
+"""The structural rewrites, in the order they apply, run together in one pass over the tree."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, Union
+
+import libcst as cst
+
+from ..context import Context
+from .async_branches import AsyncBranches
+from .asyncio_calls import AsyncioCalls
+from .collisions import Collisions
+from .docstrings import Docstrings
+from .module_moves import ModuleMoves
+from .pytest_marks import PytestMarks
+from .refuse import Refuse
+from .rename_names import RenameNames
+from .string_annotations import StringAnnotations
+from .strip_async import StripAsync
+from .track_imports import TrackImports
+from .typing_generics import TypingGenerics
+
+#: Every rewrite, in order. Each is a small class with libcst-style visit_X / leave_X methods.
+REWRITES: tuple[type[Any], ...] = (
+    TrackImports,  # record what each local name is bound to, for the qualified rewrites
+    AsyncBranches,  # `if True:  # ASYNC ... else: B` -> B; `# unawait: async-only` drops a statement
+    Refuse,  # asyncio.gather, create_task, __await__ ... -> an error with a hint
+    StripAsync,  # `await x` -> `x`; `async def/with/for` -> `def/with/for`
+    AsyncioCalls,  # `await asyncio.to_thread(f, a)` -> `f(a)`; `asyncio.run(main())` -> `main()`
+    ModuleMoves,  # `asyncio.sleep` -> `time.sleep`; `from asyncio import Lock` -> `from threading import Lock`
+    TypingGenerics,  # `AsyncGenerator[Y, S]` -> `Generator[Y, S, None]`; `Awaitable[T]` -> `T`
+    RenameNames,  # `aadd_texts` -> `add_texts`, `AsyncStore` -> `Store`, tables and config
+    PytestMarks,  # `@pytest.mark.asyncio` and `pytestmark = pytest.mark.asyncio` -> removed
+    StringAnnotations,  # `"list[AsyncFoo]"` -> `"list[Foo]"`; `__all__` entries
+    Docstrings,  # code in docstrings: `>>> await s.aadd_texts(t)` -> `>>> s.add_texts(t)`
+    Collisions,  # `aclose` and `close` defined side by side -> an error, not a silent overwrite
+)
+
+_Leave = Callable[[cst.CSTNode, cst.CSTNode], Any]
+_Visit = Callable[[cst.CSTNode], Any]
+LeaveResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[Any]]
+
+
+class Pipeline(cst.CSTTransformer):
+    """Runs a sequence of rewrites in a single walk: visits in order, leaves chained in order."""
+
+    def __init__(self, ctx: Context, rewrites: Sequence[type[Any]] = REWRITES) -> None:
+        super().__init__()
+        ctx.pipeline = self
+        self.rewrites = [rewrite(ctx) for rewrite in rewrites]
+        self._visits: dict[str, list[_Visit]] = {}
+        self._leaves: dict[str, list[_Leave]] = {}
+
+    def _methods(self, cache: dict[str, list[Any]], prefix: str, node: cst.CSTNode) -> list[Any]:
+        name = type(node).__name__
+        methods = cache.get(name)
+        if methods is None:
+            attr = prefix + name
+            methods = cache[name] = [getattr(r, attr) for r in self.rewrites if hasattr(r, attr)]
+        return methods
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        for visit in self._methods(self._visits, "visit_", node):
+            if visit(node) is False:
+                return False  # a dropped subtree is not visited by later rewrites either
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        result: Any = updated_node
+        for leave in self._methods(self._leaves, "leave_", original_node):
+            result = leave(original_node, result)
+            if not isinstance(result, type(original_node)):
+                break  # removed, flattened or replaced by another node type: later rewrites don't apply
+        return result
+
+
+__all__ = ["Pipeline", "REWRITES"]

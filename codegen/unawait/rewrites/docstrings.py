@@ -1,0 +1,111 @@
+"""Code in docstrings: `>>> await s.aadd_texts(t)` -> `>>> s.add_texts(t)`; prose is left alone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Optional
+
+import libcst as cst
+
+from ..naming import Rename
+from ._base import Rewrite
+
+#: Identifiers and string literals in a line of example code (strings are skipped, not renamed).
+_TOKEN = re.compile(r"""(?P<str>'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*")|(?P<name>[A-Za-z_]\w*)(?P<space>\s*)""")
+#: Sphinx cross-references: :meth:`~pkg.AsyncStore.aadd_texts`.
+_ROLE = re.compile(r"(:(?:py:)?(?:meth|func|class|attr|obj|mod|exc|data):`~?)([\w.]+)(`)")
+#: reST inline literals: ``await store.aclose()``.
+_LITERAL = re.compile(r"``([^`]+)``")
+_PROMPT = re.compile(r"^(\s*(?:>>>|\.\.\.)(?: |$))(.*)$")
+
+Lookup = Callable[[str], Optional[Rename]]
+
+
+def rewrite_code(code: str, lookup: Lookup, notes: list[tuple[str, str, str]]) -> str:
+    """One line of example code: names renamed, `await`/`async` keywords dropped."""
+
+    def token(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name is None:
+            return match.group(0)
+        if name in ("await", "async") and match.group("space"):
+            notes.append(("strip-async", name, ""))
+            return ""
+        rename = lookup(name)
+        if rename is None:
+            return match.group(0)
+        notes.append((rename.rule, name, rename.new))
+        return rename.new + match.group("space")
+
+    return _TOKEN.sub(token, code)
+
+
+def rewrite_docstring(text: str, lookup: Lookup, notes: list[tuple[str, str, str]]) -> str:
+    """Rewrite the code in a docstring: doctest lines, fenced and `::` blocks, roles, ``literals``."""
+    lines = text.split("\n")
+    fenced = False
+    literal_indent: int | None = None  # indentation of the line that ended with "::"
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if stripped.startswith("```"):
+            fenced = not fenced
+            continue
+        if literal_indent is not None and stripped and indent <= literal_indent:
+            literal_indent = None
+        prompt = _PROMPT.match(line)
+        if prompt:
+            lines[i] = prompt.group(1) + rewrite_code(prompt.group(2), lookup, notes)
+        elif fenced or (literal_indent is not None and stripped):
+            lines[i] = rewrite_code(line, lookup, notes)
+        else:
+            line = _ROLE.sub(lambda m: m.group(1) + _dotted(m.group(2), lookup, notes) + m.group(3), line)
+            lines[i] = _LITERAL.sub(lambda m: "``" + rewrite_code(m.group(1), lookup, notes) + "``", line)
+        if stripped.endswith("::") and not fenced:
+            literal_indent = indent
+    return "\n".join(lines)
+
+
+def _dotted(dotted: str, lookup: Lookup, notes: list[tuple[str, str, str]]) -> str:
+    parts = []
+    for part in dotted.split("."):
+        rename = lookup(part)
+        if rename is not None:
+            notes.append((rename.rule, part, rename.new))
+        parts.append(part if rename is None else rename.new)
+    return ".".join(parts)
+
+
+class Docstrings(Rewrite):
+    """The docstring of a module, class or function gets the renames its code examples need."""
+
+    def _rewrite(self, owner: cst.CSTNode, body: Any) -> Any:
+        statements = body.body if isinstance(body, cst.IndentedBlock) else body
+        if not statements or not isinstance(statements[0], cst.SimpleStatementLine):
+            return None
+        first = statements[0]
+        if len(first.body) != 1 or not isinstance(first.body[0], cst.Expr):
+            return None
+        string = first.body[0].value
+        if not isinstance(string, cst.SimpleString) or "b" in string.prefix.lower():
+            return None
+        notes: list[tuple[str, str, str]] = []
+        value = rewrite_docstring(string.value, self.ctx.names.rename, notes)
+        if value == string.value:
+            return None
+        for rule, before, after in notes:
+            self.ctx.record(owner, f"docstring:{rule}", before, after)
+        new_first = first.with_changes(body=[first.body[0].with_changes(value=string.with_changes(value=value))])
+        return [new_first, *statements[1:]]
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        statements = self._rewrite(original, updated.body)
+        return updated if statements is None else updated.with_changes(body=statements)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        statements = self._rewrite(original, updated.body)
+        return updated if statements is None else updated.with_changes(body=updated.body.with_changes(body=statements))
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        statements = self._rewrite(original, updated.body)
+        return updated if statements is None else updated.with_changes(body=updated.body.with_changes(body=statements))

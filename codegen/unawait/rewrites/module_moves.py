@@ -1,0 +1,104 @@
+"""`asyncio.sleep` -> `time.sleep`, `from asyncio import Lock` -> `from threading import Lock`."""
+
+from __future__ import annotations
+
+from typing import Mapping, Union
+
+import libcst as cst
+
+from ..context import Context, dotted_name, qualify
+from ..rules import MODULE_MOVES, MODULE_MOVES_BY_PROFILE
+from ._base import Rewrite
+
+
+def _expr(dotted: str) -> cst.BaseExpression:
+    """"a.b.c" -> Attribute(Attribute(Name(a), b), c)."""
+    parts = dotted.split(".")
+    node: cst.BaseExpression = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return node
+
+
+class ModuleMoves(Rewrite):
+    """Names that live in another module in sync code move there, with their imports."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        moves = dict(MODULE_MOVES)
+        for profile in ctx.names.config.profiles:
+            moves.update(MODULE_MOVES_BY_PROFILE.get(profile, {}))
+        self.moves: Mapping[tuple[str, str], tuple[str, str]] = moves
+        self._in_import = 0
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._in_import += 1
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        self._in_import -= 1
+        return updated
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._in_import += 1
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        self._in_import -= 1
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if self._in_import:
+            return updated
+        target = qualify(self.ctx, original)
+        moved = self.moves.get(target) if target else None
+        if moved is None:
+            return updated
+        module, name = moved
+        dotted = dotted_name(original) or ""
+        self.ctx.dropped_names.add(dotted.split(".")[0])
+        self.ctx.record(original, "module-move", dotted, name if module == "builtins" else f"{module}.{name}")
+        if module == "builtins":
+            return cst.Name(name, lpar=updated.lpar, rpar=updated.rpar)
+        self.ctx.needed_modules.add(module)
+        return _expr(f"{module}.{name}").with_changes(lpar=updated.lpar, rpar=updated.rpar)
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> Union[cst.SimpleStatementLine, cst.FlattenSentinel[cst.SimpleStatementLine], cst.RemovalSentinel]:
+        """`from asyncio import Lock, sleep` -> `from threading import Lock` + `from time import sleep`."""
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.ImportFrom):
+            return updated
+        imp = updated.body[0]
+        if imp.relative or imp.module is None or isinstance(imp.names, cst.ImportStar):
+            return updated
+        module = dotted_name(imp.module) or ""
+        kept: list[cst.ImportAlias] = []
+        added: list[cst.SimpleStatementLine] = []
+        for alias in imp.names:
+            name = dotted_name(alias.name) or ""
+            moved = self.moves.get((module, name))
+            if moved is None:
+                kept.append(alias)
+                continue
+            new_module, new_name = moved
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            self.ctx.record(alias, "module-move", f"from {module} import {name}", f"{new_module}.{new_name}")
+            if new_module == "builtins":
+                continue  # the builtin is always there under its own name
+            asname = None if local == new_name else cst.AsName(name=cst.Name(local))
+            added.append(
+                cst.SimpleStatementLine(
+                    [cst.ImportFrom(module=_expr(new_module), names=[cst.ImportAlias(cst.Name(new_name), asname=asname)])]
+                )
+            )
+        if not added and len(kept) == len(imp.names):
+            return updated
+        lines: list[cst.SimpleStatementLine] = []
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            lines.append(updated.with_changes(body=[imp.with_changes(names=kept)]))
+        lines.extend(added)
+        if not lines:
+            return cst.RemoveFromParent()
+        if not kept:
+            lines[0] = lines[0].with_changes(leading_lines=updated.leading_lines)
+        return cst.FlattenSentinel(lines)

@@ -1,0 +1,85 @@
+"""`@pytest.mark.asyncio` and `pytestmark = pytest.mark.asyncio` (and anyio/trio marks) -> removed."""
+
+from __future__ import annotations
+
+from typing import Union
+
+import libcst as cst
+
+from ..context import dotted_name
+from ._base import Rewrite
+
+_MARKS = {"asyncio", "anyio", "trio"}
+
+
+def _is_async_mark(node: cst.BaseExpression) -> bool:
+    """`pytest.mark.asyncio`, `pytest.mark.asyncio(loop_scope=...)`, `mark.anyio`."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    dotted = dotted_name(node) or ""
+    parts = dotted.split(".")
+    return len(parts) >= 2 and parts[-2] == "mark" and parts[-1] in _MARKS
+
+
+class PytestMarks(Rewrite):
+    """Test marks that only make sense for coroutines disappear from sync tests."""
+
+    def _strip(self, original: cst.CSTNode, decorators: tuple[cst.Decorator, ...]) -> tuple[cst.Decorator, ...] | None:
+        kept: list[cst.Decorator] = []
+        carry: list[cst.EmptyLine] = []
+        for decorator in decorators:
+            if _is_async_mark(decorator.decorator):
+                self.ctx.record(original, "pytest-mark", dotted_name(decorator.decorator) or "mark", "")
+                carry.extend(decorator.leading_lines)  # comments above a removed mark stay
+                self.ctx.dropped_names.add("pytest")
+                continue
+            if carry:
+                decorator = decorator.with_changes(leading_lines=[*carry, *decorator.leading_lines])
+                carry = []
+            kept.append(decorator)
+        if len(kept) == len(decorators):
+            return None
+        self._carry = carry
+        return tuple(kept)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        kept = self._strip(original, updated.decorators)
+        if kept is None:
+            return updated
+        if self._carry:
+            return updated.with_changes(decorators=kept, lines_after_decorators=[*self._carry, *updated.lines_after_decorators])
+        return updated.with_changes(decorators=kept)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        kept = self._strip(original, updated.decorators)
+        if kept is None:
+            return updated
+        if self._carry:
+            return updated.with_changes(decorators=kept, lines_after_decorators=[*self._carry, *updated.lines_after_decorators])
+        return updated.with_changes(decorators=kept)
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
+        """`pytestmark = pytest.mark.asyncio` -> removed; `[pytest.mark.asyncio, m]` -> `[m]`."""
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
+            return updated
+        assign = updated.body[0]
+        if [dotted_name(t.target) for t in assign.targets] != ["pytestmark"]:
+            return updated
+        value = assign.value
+        if _is_async_mark(value):
+            self.ctx.record(original, "pytest-mark", "pytestmark = ...asyncio", "")
+            self.ctx.dropped_names.add("pytest")
+            return cst.RemoveFromParent()
+        if isinstance(value, (cst.List, cst.Tuple)):
+            elements = [e for e in value.elements if not _is_async_mark(e.value)]
+            if len(elements) == len(value.elements):
+                return updated
+            self.ctx.record(original, "pytest-mark", "pytestmark = [...asyncio]", "")
+            self.ctx.dropped_names.add("pytest")
+            if not elements:
+                return cst.RemoveFromParent()
+            elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated.with_changes(body=[assign.with_changes(value=value.with_changes(elements=elements))])
+        return updated

@@ -1,0 +1,55 @@
+"""Async-only APIs with no sync meaning (`asyncio.gather`, `__await__` ...) -> an error with a hint."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..context import qualify
+from ..rules import REFUSED, REFUSED_ATTRIBUTES
+from ._base import Rewrite
+
+
+class Refuse(Rewrite):
+    """Stops generation at the first construct that would make the sync code wrong."""
+
+    def __init__(self, ctx: object) -> None:
+        super().__init__(ctx)  # type: ignore[arg-type]
+        self._in_import = 0
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._in_import += 1
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        self._in_import -= 1
+        return updated
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._in_import += 1
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        self._in_import -= 1
+        return updated
+
+    def _check(self, node: cst.BaseExpression) -> None:
+        target = qualify(self.ctx, node)
+        if target in REFUSED:
+            module, name = target
+            raise self.ctx.error(node, f"{module}.{name} has no sync equivalent", REFUSED[target])
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self._in_import and node.value in self.ctx.imported:
+            self._check(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in REFUSED_ATTRIBUTES:
+            raise self.ctx.error(
+                node, f".{node.attr.value} has no sync equivalent", REFUSED_ATTRIBUTES[node.attr.value]
+            )
+        if not self._in_import:
+            self._check(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.name.value in REFUSED_ATTRIBUTES:
+            raise self.ctx.error(
+                node, f"def {node.name.value} has no sync equivalent", REFUSED_ATTRIBUTES[node.name.value]
+            )

@@ -1,0 +1,88 @@
+"""`"list[AsyncFoo] | None"` -> `"list[Foo] | None"` in annotations; `__all__ = ["AsyncFoo"]` -> `["Foo"]`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+
+from ..context import Context, dotted_name
+from ._base import Rewrite
+
+
+class _CollectNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+class StringAnnotations(Rewrite):
+    """Strings that hold names: forward references and `__all__`. No other string is touched."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._annotation = 0
+        self._all = 0
+
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        self._annotation += 1
+
+    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
+        self._annotation -= 1
+        return updated
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(dotted_name(t.target) == "__all__" for t in node.targets):
+            self._all += 1
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        if any(dotted_name(t.target) == "__all__" for t in original.targets):
+            self._all -= 1
+        return updated
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if dotted_name(node.target) == "__all__":
+            self._all += 1
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
+        if dotted_name(original.target) == "__all__":
+            self._all -= 1
+        return updated
+
+    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
+        if not (self._annotation or self._all) or updated.prefix or len(updated.quote) != 1:
+            return updated
+        text = updated.raw_value
+        if self._all:
+            self.ctx.string_names.add(text)
+            rename = self.ctx.names.rename(text)
+            if rename is None:
+                return updated
+            self.ctx.record(original, rename.rule, text, rename.new)
+            self.ctx.string_names.add(rename.new)
+            return updated.with_changes(value=f"{updated.quote}{rename.new}{updated.quote}")
+        return self._annotation_string(original, updated, text)
+
+    def _annotation_string(self, original: cst.SimpleString, updated: cst.SimpleString, text: str) -> cst.SimpleString:
+        try:
+            expression = cst.parse_expression(text)
+        except cst.ParserSyntaxError:
+            return updated  # not an annotation after all; leave the string alone
+        from . import TypingGenerics, RenameNames, Pipeline  # the same rules as in code
+
+        inner = dataclasses.replace(self.ctx, changes=[], pipeline=None)
+        new = expression.visit(Pipeline(inner, (TypingGenerics, RenameNames)))
+        for _node, rule, before, after in inner.changes:
+            self.ctx.record(original, rule, before, after)
+        collector = _CollectNames()
+        new.visit(collector)
+        self.ctx.string_names.update(collector.names)
+        if not inner.changes:
+            return updated
+        code = cst.Module([]).code_for_node(new)
+        if updated.quote in code:
+            return updated  # cannot re-quote safely; leave it
+        return updated.with_changes(value=f"{updated.quote}{code}{updated.quote}")

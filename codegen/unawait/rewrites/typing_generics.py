@@ -1,0 +1,33 @@
+"""`AsyncGenerator[Y, S]` -> `Generator[Y, S, None]`; `Awaitable[T]` / `Coroutine[A, B, T]` -> `T`."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..context import dotted_name
+from ._base import Rewrite
+
+_UNWRAP = {"Awaitable", "Coroutine"}
+
+
+class TypingGenerics(Rewrite):
+    """Subscripted async types whose sync form has another shape."""
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        dotted = dotted_name(original.value)
+        if dotted is None:
+            return updated
+        last = dotted.rpartition(".")[2]
+        if last == "AsyncGenerator" and len(updated.slice) == 2:
+            first, second = updated.slice
+            none = cst.SubscriptElement(cst.Index(cst.Name("None")))
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            self.ctx.record(original, "typing", "AsyncGenerator[Y, S]", "Generator[Y, S, None]")
+            return updated.with_changes(slice=[first, second.with_changes(comma=comma), none])
+        if last in _UNWRAP and updated.slice:
+            element = updated.slice[-1].slice
+            if isinstance(element, cst.Index):
+                self.ctx.dropped_names.add(dotted.split(".")[0])
+                self.ctx.record(original, "typing", f"{last}[T]", "T")
+                return element.value
+        return updated

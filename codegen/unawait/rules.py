@@ -1,0 +1,169 @@
+"""Rename tables as data: the built-in rules, opt-in library profiles, and the a-prefix keep-list."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+#: Plain-name renames that are always on: names distinctive enough to mean one thing.
+#: (Generic words such as `sleep` or `Lock` are module-qualified: see MODULE_MOVES.)
+BUILTIN: Mapping[str, Mapping[str, str]] = {
+    "dunders": {
+        "__aenter__": "__enter__",
+        "__aexit__": "__exit__",
+        "__aiter__": "__iter__",
+        "__anext__": "__next__",
+        "StopAsyncIteration": "StopIteration",
+        "anext": "next",
+        "aiter": "iter",
+    },
+    "typing": {
+        "AsyncIterator": "Iterator",
+        "AsyncIterable": "Iterable",
+        "AsyncGenerator": "Generator",
+        "AsyncContextManager": "ContextManager",
+        "AbstractAsyncContextManager": "AbstractContextManager",
+    },
+    "contextlib": {
+        "asynccontextmanager": "contextmanager",
+        "AsyncExitStack": "ExitStack",
+        "aclosing": "closing",
+        "enter_async_context": "enter_context",
+        "push_async_exit": "push",
+        "push_async_callback": "callback",
+    },
+    "unittest": {
+        "IsolatedAsyncioTestCase": "TestCase",
+        "asyncSetUp": "setUp",
+        "asyncTearDown": "tearDown",
+        "addAsyncCleanup": "addCleanup",
+        "AsyncMock": "MagicMock",
+        "assert_awaited": "assert_called",
+        "assert_awaited_once": "assert_called_once",
+        "assert_awaited_with": "assert_called_with",
+        "assert_awaited_once_with": "assert_called_once_with",
+        "assert_any_await": "assert_any_call",
+        "assert_has_awaits": "assert_has_calls",
+        "assert_not_awaited": "assert_not_called",
+        "await_count": "call_count",
+        "await_args": "call_args",
+        "await_args_list": "call_args_list",
+    },
+}
+
+#: Opt-in library profiles, named in [tool.unawait] profiles = [...].
+PROFILES: Mapping[str, Mapping[str, str]] = {
+    "httpx": {
+        "AsyncClient": "Client",
+        "AsyncBaseTransport": "BaseTransport",
+        "AsyncHTTPTransport": "HTTPTransport",
+        "AsyncByteStream": "SyncByteStream",
+        "aiter_bytes": "iter_bytes",
+        "aiter_lines": "iter_lines",
+        "aiter_text": "iter_text",
+        "aiter_raw": "iter_raw",
+        "aread": "read",
+        "aclose": "close",
+    },
+    "psycopg": {
+        "AsyncConnection": "Connection",
+        "AsyncCursor": "Cursor",
+        "AsyncServerCursor": "ServerCursor",
+        "AsyncClientCursor": "ClientCursor",
+        "AsyncRawCursor": "RawCursor",
+        "AsyncPipeline": "Pipeline",
+        "AsyncTransaction": "Transaction",
+        "AsyncCopy": "Copy",
+        "AsyncConnectionPool": "ConnectionPool",
+        "AsyncNullConnectionPool": "NullConnectionPool",
+    },
+    "redis": {"asyncio": "redis"},
+    "langchain": {
+        "ainvoke": "invoke",
+        "abatch": "batch",
+        "astream": "stream",
+        "aembed_documents": "embed_documents",
+        "aembed_query": "embed_query",
+        "aget_relevant_documents": "get_relevant_documents",
+        "asimilarity_search": "similarity_search",
+        "aadd_texts": "add_texts",
+        "aadd_documents": "add_documents",
+    },
+    "anyio": {},  # anyio's names are module-qualified: see MODULE_MOVES_BY_PROFILE
+}
+
+#: Moves to another module: (module, name) -> (module, name). `asyncio.sleep` -> `time.sleep`.
+#: ("builtins", X) means the sync name needs no import. Same-module renames are in BUILTIN.
+MODULE_MOVES: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("asyncio", "sleep"): ("time", "sleep"),
+    ("asyncio", "Lock"): ("threading", "Lock"),
+    ("asyncio", "Event"): ("threading", "Event"),
+    ("asyncio", "Semaphore"): ("threading", "Semaphore"),
+    ("asyncio", "BoundedSemaphore"): ("threading", "BoundedSemaphore"),
+    ("asyncio", "Condition"): ("threading", "Condition"),
+    ("asyncio", "Queue"): ("queue", "Queue"),
+    ("asyncio", "LifoQueue"): ("queue", "LifoQueue"),
+    ("asyncio", "PriorityQueue"): ("queue", "PriorityQueue"),
+    ("asyncio", "QueueEmpty"): ("queue", "Empty"),
+    ("asyncio", "QueueFull"): ("queue", "Full"),
+    ("asyncio", "TimeoutError"): ("builtins", "TimeoutError"),
+    ("pytest_asyncio", "fixture"): ("pytest", "fixture"),
+}
+
+MODULE_MOVES_BY_PROFILE: Mapping[str, Mapping[tuple[str, str], tuple[str, str]]] = {
+    "anyio": {
+        ("anyio", "sleep"): ("time", "sleep"),
+        ("anyio", "Lock"): ("threading", "Lock"),
+        ("anyio", "Event"): ("threading", "Event"),
+        ("anyio", "Semaphore"): ("threading", "Semaphore"),
+        ("anyio", "Condition"): ("threading", "Condition"),
+        ("anyio", "Path"): ("pathlib", "Path"),
+    },
+}
+
+#: Async-only APIs with no sync meaning: using one in generated code is an error, with this hint.
+REFUSED: Mapping[tuple[str, str], str] = {
+    (mod, name): hint
+    for mod in ("asyncio", "anyio")
+    for name, hint in {
+        "gather": "run the awaitables one after another, or keep this code in an `if True:  # ASYNC` branch",
+        "create_task": "concurrency has no sync twin: move it under `if True:  # ASYNC` or into a hand-written twin",
+        "ensure_future": "concurrency has no sync twin: move it under `if True:  # ASYNC` or into a hand-written twin",
+        "wait_for": "put the timeout in the driver call, or use `if True:  # ASYNC` with a sync else-branch",
+        "wait": "concurrency has no sync twin: use `if True:  # ASYNC` with a sync else-branch",
+        "as_completed": "concurrency has no sync twin: use `if True:  # ASYNC` with a sync else-branch",
+        "shield": "cancellation has no sync twin: use `if True:  # ASYNC` with a sync else-branch",
+        "timeout": "use `if True:  # ASYNC` with a sync else-branch that passes a timeout to the driver",
+        "get_running_loop": "event loops have no sync twin: keep loop code in a hand-written twin module",
+        "get_event_loop": "event loops have no sync twin: keep loop code in a hand-written twin module",
+        "new_event_loop": "event loops have no sync twin: keep loop code in a hand-written twin module",
+        "run_coroutine_threadsafe": "event loops have no sync twin: keep loop code in a hand-written twin module",
+        "TaskGroup": "concurrency has no sync twin: use `if True:  # ASYNC` with a sync else-branch",
+        "create_task_group": "concurrency has no sync twin: use `if True:  # ASYNC` with a sync else-branch",
+    }.items()
+}
+
+#: Attribute names refused on any object (they only exist on event loops and futures).
+REFUSED_ATTRIBUTES: Mapping[str, str] = {
+    "run_in_executor": "call the function directly in sync code; keep this in an `if True:  # ASYNC` branch",
+    "run_until_complete": "event loops have no sync twin: keep loop code in a hand-written twin module",
+    "__await__": "awaitable objects have no sync twin: keep this class in a hand-written twin module",
+}
+
+#: First words that begin with "a" on their own: `acquire`, `add_texts`, `apply` keep their "a".
+KEEP_WORDS: frozenset[str] = frozenset(
+    """
+    a abort about abs absolute absorb abstract accept access accessor account accumulate ack
+    acknowledge acquire act action activate active actor actual adapt adapter add addr address
+    adjust admin admit adopt advance advise affect after again agent aggregate ago agree ahead
+    aim alert algo algorithm alias align alive all alloc allocate allow alpha already also alt
+    alter alternate always amend amount an analyse analysis analyze anchor and angle annotate
+    announce annotation answer any api app append application apply approve approx arch archive
+    are area arg args argv arm arrange array arrive as ascii ask aspect assemble assert assign
+    assignment assume at atom attach attempt attr attribute audio audit auth authenticate author
+    authorize auto autocommit available avg avoid await award axis
+    """.split()
+)
+
+#: Markers, documented in README: an async-only branch, and a statement dropped from sync output.
+ASYNC_BRANCH_MARKER = "# ASYNC"
+DROP_MARKER = "# unawait: async-only"
