@@ -218,8 +218,9 @@ def _print_explain(report: Report, out: TextIO) -> None:
         if not f.changes:
             continue
         print(f"{f.source} -> {f.dest}", file=out)
-        for c in f.changes:
-            print(f"  {f.source}:{c.line}:{c.column}  {c.rule}  {c.before} -> {c.after}", file=out)
+        for c in sorted(f.changes, key=lambda c: (c.line, c.column)):
+            after = c.after or "(removed)"
+            print(f"  {f.source}:{c.line}:{c.column}  {c.rule}  {c.before} -> {after}", file=out)
     if report.unused_renames:
         print("config renames that never fired:", file=out)
         for old in report.unused_renames:

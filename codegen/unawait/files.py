@@ -12,6 +12,7 @@ import importlib.metadata
 import io
 import json
 import multiprocessing
+import multiprocessing.context
 import os
 import re
 import sys
@@ -522,8 +523,10 @@ def _convert_chunk(
     results: list[_Result] = []
     for text, path in items:
         try:
-            out = generate.transform_module(text, config, path=path, project=project)
-            results.append(("ok", out.code, out.changes if explain else ()))
+            out = generate.transform_module(
+                text, config, path=path, project=project, explain=explain
+            )
+            results.append(("ok", out.code, out.changes))
         except SourceError as exc:
             # SourceError's keyword arguments do not survive pickling, so send plain values.
             results.append(("source", exc.message, exc.line, exc.column, exc.hint))
@@ -538,7 +541,7 @@ def _libcst_syntax_error(exc: Exception) -> _Result | None:
 
     if isinstance(exc, libcst.ParserSyntaxError):
         hint = "fix the async source; nothing was generated from this file"
-        return ("source", f"syntax error: {exc.message}", exc.raw_line, exc.raw_column, hint)
+        return ("source", f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1, hint)
     return None
 
 
@@ -590,10 +593,12 @@ class Workers:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = None
             # fork starts workers with libcst already imported; it is unsafe once threads run.
+            context: multiprocessing.context.BaseContext
             if sys.platform == "linux" and threading.active_count() == 1:
                 context = multiprocessing.get_context("fork")
+            else:
+                context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
         return self._pool
 

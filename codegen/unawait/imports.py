@@ -145,7 +145,8 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
     needed = sorted(ctx.needed_modules - {"builtins"} - _imported_modules(list(module.body)))
     fixer = _FixImports(unused)
     body: list[cst.BaseStatement] = []
-    carried: list[cst.EmptyLine] = []  # comments and blank lines of removed import lines
+    carried: list[cst.EmptyLine] = []  # comments of removed import lines
+    at_top = False  # everything above the next statement was removed
     for statement in module.body:
         if _is_import_line(statement):
             assert isinstance(statement, cst.SimpleStatementLine)
@@ -159,10 +160,18 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
                     needed = []
                 else:
                     carried.extend(line for line in statement.leading_lines if line.comment is not None)
+                    at_top = at_top or not body
                 continue
             statement = fixed
         else:
             statement = statement.visit(fixer)  # type: ignore[assignment]
+        if at_top:
+            # The module now starts here: no blank lines above its first statement.
+            lines = list(statement.leading_lines)
+            while lines and lines[0].comment is None:
+                lines.pop(0)
+            statement = statement.with_changes(leading_lines=lines)
+            at_top = False
         if carried:
             statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
             carried = []

@@ -83,6 +83,14 @@ class NameMapper:
         self._cache[name] = result
         return result
 
+    def rename_async_use(self, name: str) -> Rename | None:
+        """The rename of a name seen in an async position that no scan saw (code in docstrings)."""
+        found = self.rename(name)
+        if found is None:
+            new = strip_a_prefix(name, self.config.keep)
+            found = None if new is None else Rename(new, "a-prefix")
+        return found
+
     def _decide(self, name: str) -> Rename | None:
         if name in self._table:
             return self._table[name]

@@ -7,11 +7,14 @@ from typing import Any, Callable, Optional
 
 import libcst as cst
 
+from ..context import Context
 from ..naming import Rename
 from ._base import Rewrite
 
 #: Identifiers and string literals in a line of example code (strings are skipped, not renamed).
-_TOKEN = re.compile(r"""(?P<str>'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*")|(?P<name>[A-Za-z_]\w*)(?P<space>\s*)""")
+_TOKEN = re.compile(
+    r"""(?P<str>'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*")|(?P<name>[A-Za-z_]\w*)(?P<space>\s*)(?P<call>\(?)"""
+)
 #: Sphinx cross-references: :meth:`~pkg.AsyncStore.aadd_texts`.
 _ROLE = re.compile(r"(:(?:py:)?(?:meth|func|class|attr|obj|mod|exc|data):`~?)([\w.]+)(`)")
 #: reST inline literals: ``await store.aclose()``.
@@ -21,26 +24,39 @@ _PROMPT = re.compile(r"^(\s*(?:>>>|\.\.\.)(?: |$))(.*)$")
 Lookup = Callable[[str], Optional[Rename]]
 
 
-def rewrite_code(code: str, lookup: Lookup, notes: list[tuple[str, str, str]]) -> str:
+class _Names:
+    """The two look-ups docstring code needs: any name, and a name called right after `await`."""
+
+    def __init__(self, lookup: Lookup, async_use: Lookup) -> None:
+        self.lookup = lookup
+        self.async_use = async_use
+
+
+def rewrite_code(code: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
     """One line of example code: names renamed, `await`/`async` keywords dropped."""
+    awaiting = False  # after `await`, the first called name is an async use: `await s.aadd(...)`
 
     def token(match: re.Match[str]) -> str:
+        nonlocal awaiting
         name = match.group("name")
         if name is None:
             return match.group(0)
         if name in ("await", "async") and match.group("space"):
             notes.append(("strip-async", name, ""))
+            awaiting = awaiting or name == "await"
             return ""
-        rename = lookup(name)
+        called = bool(match.group("call"))
+        rename = names.async_use(name) if awaiting and called else names.lookup(name)
+        awaiting = awaiting and not called
         if rename is None:
             return match.group(0)
         notes.append((rename.rule, name, rename.new))
-        return rename.new + match.group("space")
+        return rename.new + match.group("space") + match.group("call")
 
     return _TOKEN.sub(token, code)
 
 
-def rewrite_docstring(text: str, lookup: Lookup, notes: list[tuple[str, str, str]]) -> str:
+def rewrite_docstring(text: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
     """Rewrite the code in a docstring: doctest lines, fenced and `::` blocks, roles, ``literals``."""
     lines = text.split("\n")
     fenced = False
@@ -55,12 +71,12 @@ def rewrite_docstring(text: str, lookup: Lookup, notes: list[tuple[str, str, str
             literal_indent = None
         prompt = _PROMPT.match(line)
         if prompt:
-            lines[i] = prompt.group(1) + rewrite_code(prompt.group(2), lookup, notes)
+            lines[i] = prompt.group(1) + rewrite_code(prompt.group(2), names, notes)
         elif fenced or (literal_indent is not None and stripped):
-            lines[i] = rewrite_code(line, lookup, notes)
+            lines[i] = rewrite_code(line, names, notes)
         else:
-            line = _ROLE.sub(lambda m: m.group(1) + _dotted(m.group(2), lookup, notes) + m.group(3), line)
-            lines[i] = _LITERAL.sub(lambda m: "``" + rewrite_code(m.group(1), lookup, notes) + "``", line)
+            line = _ROLE.sub(lambda m: m.group(1) + _dotted(m.group(2), names.lookup, notes) + m.group(3), line)
+            lines[i] = _LITERAL.sub(lambda m: "``" + rewrite_code(m.group(1), names, notes) + "``", line)
         if stripped.endswith("::") and not fenced:
             literal_indent = indent
     return "\n".join(lines)
@@ -79,6 +95,10 @@ def _dotted(dotted: str, lookup: Lookup, notes: list[tuple[str, str, str]]) -> s
 class Docstrings(Rewrite):
     """The docstring of a module, class or function gets the renames its code examples need."""
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._names = _Names(ctx.names.rename, ctx.names.rename_async_use)
+
     def _rewrite(self, owner: cst.CSTNode, body: Any) -> Any:
         statements = body.body if isinstance(body, cst.IndentedBlock) else body
         if not statements or not isinstance(statements[0], cst.SimpleStatementLine):
@@ -90,7 +110,7 @@ class Docstrings(Rewrite):
         if not isinstance(string, cst.SimpleString) or "b" in string.prefix.lower():
             return None
         notes: list[tuple[str, str, str]] = []
-        value = rewrite_docstring(string.value, self.ctx.names.rename, notes)
+        value = rewrite_docstring(string.value, self._names, notes)
         if value == string.value:
             return None
         for rule, before, after in notes:
