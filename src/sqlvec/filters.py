@@ -159,7 +159,7 @@ def _parse_field(key: Tuple[str, ...], condition: Any) -> Filter:
 
 
 def _check_scalar(value: Any, op: str) -> Scalar:
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         if not _INT64[0] <= value <= _INT64[1]:

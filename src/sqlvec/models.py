@@ -1,4 +1,4 @@
-"""Plain data passed between the stores and the backend drivers: collections, batches, index specs."""
+"""Plain data passed between the stores and the backend drivers: collections, batches, indexes."""
 
 from __future__ import annotations
 

@@ -1,0 +1,109 @@
+"""AsyncEngine: one database connection, shared by the vector stores built on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Optional, Type
+
+from .._drivers.base import AsyncDriver
+from .._drivers.sqlite import AsyncSQLiteDriver
+from ..errors import InvalidURLError
+from ..identifiers import check_identifier
+from ..models import check_distance
+from ..rows import check_positive
+from ..urls import DatabaseURL, parse_url
+
+
+def open_driver(url: DatabaseURL, **options: Any) -> AsyncDriver:
+    """The driver for a parsed URL's backend (no I/O: drivers connect on first use)."""
+    if url.backend == "sqlite":
+        return AsyncSQLiteDriver(url, **options)
+    raise InvalidURLError(url.raw, f"no driver for the {url.backend!r} backend")
+
+
+class AsyncEngine:
+    """A connection to one database, for creating collections and backing vector stores.
+
+    Example::
+
+        async with AsyncEngine.from_url("sqlite:///:memory:") as engine:
+            await engine.ainit_vectorstore_table("docs", vector_dimension=256)
+    """
+
+    def __init__(self, driver: AsyncDriver, url: Optional[DatabaseURL] = None) -> None:
+        self._driver = driver
+        self._url = url
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> AsyncEngine:
+        """An engine for `sqlite:///path.db` or `sqlite:///:memory:`; SQLite takes
+        `timeout` (seconds to wait for another writer's lock)."""
+        parsed = parse_url(url)
+        return cls(open_driver(parsed, **options), parsed)
+
+    @property
+    def driver(self) -> AsyncDriver:
+        """The backend driver the stores run their operations on."""
+        return self._driver
+
+    @property
+    def url(self) -> Optional[DatabaseURL]:
+        """The parsed URL this engine was opened with, if any."""
+        return self._url
+
+    @property
+    def closed(self) -> bool:
+        """True once aclose() has been called."""
+        return self._driver.closed
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        backend = self._url.backend if self._url else self._driver.dialect
+        return f"<{type(self).__name__} {backend} {state}>"
+
+    async def __aenter__(self) -> AsyncEngine:
+        await self._driver.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection; later calls on this engine or its stores raise
+        EngineClosedError. Closing twice is harmless."""
+        await self._driver.close()
+
+    async def aping(self) -> None:
+        """Check that the database answers."""
+        await self._driver.ping()
+
+    async def ainit_vectorstore_table(
+        self,
+        table: str,
+        *,
+        vector_dimension: int,
+        distance: str = "cosine",
+        if_not_exists: bool = True,
+    ) -> None:
+        """Create a collection table for vectors of `vector_dimension` floats.
+
+        distance is "cosine", "l2" or "inner_product"; search scores are distances (lower
+        is closer). If the table exists: with if_not_exists its dimension and distance
+        must match (CollectionMismatchError), without it raises CollectionExistsError.
+        """
+        check_identifier(table)
+        check_positive("vector_dimension", vector_dimension)
+        check_distance(distance)
+        await self._driver.init_table(
+            table, dimension=vector_dimension, distance=distance, if_not_exists=if_not_exists
+        )
+
+    async def adrop_table(self, table: str, *, if_exists: bool = True) -> None:
+        """Drop a collection table with all its documents and its vector index."""
+        check_identifier(table)
+        await self._driver.drop_table(table, if_exists=if_exists)

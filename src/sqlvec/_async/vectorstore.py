@@ -1,0 +1,280 @@
+"""AsyncVectorStore: documents, embeddings and similarity search over one collection."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import (
+    Any,
+    AsyncIterator,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+)
+
+from .._drivers.base import AsyncDriver
+from ..documents import Document
+from ..embeddings import Embeddings
+from ..errors import InvalidArgumentError, StoreClosedError
+from ..filters import Filter, parse_filter
+from ..identifiers import check_identifier
+from ..models import Batch, IndexSpec
+from ..rows import check_ids, check_positive, prepare_rows
+from ..vectors import as_vector
+from .engine import AsyncEngine
+
+
+class AsyncVectorStore:
+    """A collection of documents with their embeddings, searchable by similarity.
+
+    The collection must exist (see AsyncEngine.ainit_vectorstore_table). A store is safe to
+    share between tasks; closing it does not close the engine.
+
+    Example::
+
+        store = AsyncVectorStore(engine, HashEmbedding(256), collection_name="docs")
+        ids = await store.aadd_texts(["a cat", "a dog"], metadatas=[{"n": 1}, {"n": 2}])
+        docs = await store.asimilarity_search("kitten", k=1, filter={"n": {"$lte": 1}})
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        embeddings: Embeddings,
+        collection_name: str,
+    ) -> None:
+        self._engine = engine
+        self._driver: AsyncDriver = engine.driver
+        self._embeddings = embeddings
+        self._table = check_identifier(collection_name)
+        self._closed = False
+
+    @property
+    def collection_name(self) -> str:
+        """The collection (table) this store reads and writes."""
+        return self._table
+
+    @property
+    def embeddings(self) -> Embeddings:
+        """The embedding model used for texts and queries."""
+        return self._embeddings
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine whose connection this store uses."""
+        return self._engine
+
+    @property
+    def closed(self) -> bool:
+        """True once aclose() was called on the store."""
+        return self._closed
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<{type(self).__name__} {self._table!r} {state}>"
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosedError(self._table)
+
+    async def __aenter__(self) -> AsyncVectorStore:
+        self._check_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close this store (the engine stays open); later calls raise StoreClosedError."""
+        self._closed = True
+
+    # -- writes ----------------------------------------------------------------------
+
+    async def _write(self, batch: Batch) -> List[str]:
+        if len(batch):
+            await self._driver.upsert(self._table, batch)
+        return batch.ids
+
+    async def aadd_texts(
+        self,
+        texts: Iterable[str],
+        metadatas: Optional[Sequence[Optional[Dict[str, Any]]]] = None,
+        ids: Optional[Sequence[Optional[str]]] = None,
+    ) -> List[str]:
+        """Embed and upsert texts in one transaction; returns their ids in order.
+
+        Missing ids are generated before anything is written; an existing id is
+        replaced. If anything fails, nothing of the batch is stored.
+        """
+        self._check_open()
+        # Check everything but the vectors before spending time on embeddings.
+        rows = prepare_rows(texts, metadatas, ids)
+        if not rows.texts:
+            return []
+        vectors = await self._embeddings.aembed_documents(rows.texts)
+        return await self._write(rows.with_vectors(vectors))
+
+    async def aadd_documents(
+        self, documents: Iterable[Document], ids: Optional[Sequence[Optional[str]]] = None
+    ) -> List[str]:
+        """aadd_texts for Documents; ids default to each document's id."""
+        documents = list(documents)
+        if ids is None:
+            ids = [doc.id for doc in documents]
+        return await self.aadd_texts(
+            [doc.page_content for doc in documents],
+            [doc.metadata for doc in documents],
+            ids,
+        )
+
+    async def aadd_embeddings(
+        self,
+        texts: Iterable[str],
+        embeddings: Sequence[Sequence[float]],
+        metadatas: Optional[Sequence[Optional[Dict[str, Any]]]] = None,
+        ids: Optional[Sequence[Optional[str]]] = None,
+    ) -> List[str]:
+        """Upsert texts with precomputed vectors (one per text); returns the ids."""
+        self._check_open()
+        return await self._write(prepare_rows(texts, metadatas, ids).with_vectors(embeddings))
+
+    async def adelete(
+        self,
+        ids: Optional[Sequence[str]] = None,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> int:
+        """Delete the documents with these ids and/or matching the filter (both: both
+        must hold); returns how many were deleted. `filter={}` matches every document."""
+        self._check_open()
+        if ids is None and filter is None:
+            raise InvalidArgumentError("adelete() needs ids, a filter, or both")
+        checked = None if ids is None else check_ids(ids)
+        if checked is not None and not checked:
+            return 0
+        where = parse_filter(filter)
+        return await self._driver.delete(self._table, ids=checked, where=where)
+
+    # -- reads -----------------------------------------------------------------------
+
+    async def aget_by_ids(self, ids: Sequence[str]) -> List[Document]:
+        """The documents with these ids, in the order asked; unknown ids are skipped."""
+        if self._closed:
+            raise StoreClosedError(self._table)
+        if not isinstance(ids, (list, tuple)):
+            ids = list(ids)
+        if not ids:
+            return []
+        return await self._driver.get_by_ids(self._table, ids)
+
+    async def acount(self, filter: Optional[Mapping[str, Any]] = None) -> int:
+        """How many documents match the filter (all if None)."""
+        self._check_open()
+        return await self._driver.count(self._table, parse_filter(filter))
+
+    async def asimilarity_search_with_score_by_vector(
+        self,
+        embedding: Sequence[float],
+        k: int = 4,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Tuple[Document, float]]:
+        """The k documents nearest to a vector, with their distances (lower is closer)."""
+        self._check_open()
+        check_positive("k", k)
+        where: Optional[Filter] = parse_filter(filter)
+        query = as_vector(embedding)
+        return await self._driver.search(self._table, query, k, where)
+
+    async def asimilarity_search_by_vector(
+        self,
+        embedding: Sequence[float],
+        k: int = 4,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Document]:
+        """The k documents nearest to a vector, nearest first."""
+        hits = await self.asimilarity_search_with_score_by_vector(embedding, k, filter)
+        return [doc for doc, _ in hits]
+
+    async def asimilarity_search_with_score(
+        self,
+        query: str,
+        k: int = 4,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Tuple[Document, float]]:
+        """The k documents nearest to a query text, with their distances (lower is closer):
+        cosine -> 1 - cosine similarity, l2 -> Euclidean distance, inner_product -> -dot."""
+        self._check_open()
+        check_positive("k", k)
+        parse_filter(filter)  # a bad filter fails before the query is embedded
+        embedding = await self._embeddings.aembed_query(query)
+        return await self.asimilarity_search_with_score_by_vector(embedding, k, filter)
+
+    async def asimilarity_search(
+        self,
+        query: str,
+        k: int = 4,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Document]:
+        """The k documents nearest to a query text, nearest first."""
+        hits = await self.asimilarity_search_with_score(query, k, filter)
+        return [doc for doc, _ in hits]
+
+    async def aiter_documents(
+        self,
+        filter: Optional[Mapping[str, Any]] = None,
+        batch_size: int = 256,
+    ) -> AsyncIterator[Document]:
+        """Every matching document, ordered by id, read `batch_size` rows at a time.
+
+        Only one page is in memory at once. Writes made while iterating may or may not
+        be seen, but no document that exists throughout is skipped or repeated.
+        """
+        self._check_open()
+        check_positive("batch_size", batch_size)
+        where = parse_filter(filter)
+        after: Optional[str] = None
+        while True:
+            self._check_open()
+            page = await self._driver.page(self._table, where, after, batch_size)
+            for document in page:
+                yield document
+            if len(page) < batch_size:
+                return
+            after = page[-1].id
+
+    # -- vector index ----------------------------------------------------------------
+
+    async def aapply_vector_index(
+        self,
+        kind: str = "hnsw",
+        *,
+        m: int = 16,
+        ef_construction: int = 64,
+        ef_search: int = 64,
+        lists: Optional[int] = None,
+    ) -> None:
+        """Build an approximate vector index for faster search on large collections.
+
+        On SQLite this is an in-memory HNSW graph from the `usearch` extra
+        (`pip install 'sqlvec[ann]'`, MissingExtraError otherwise); candidates it finds
+        are rescored exactly, filtered searches stay exact, and later writes keep it
+        up to date.
+        """
+        self._check_open()
+        spec = IndexSpec(
+            kind=kind, m=m, ef_construction=ef_construction, ef_search=ef_search, lists=lists
+        )
+        await self._driver.create_index(self._table, spec)
+
+    async def adrop_vector_index(self) -> None:
+        """Drop the vector index, if any: search is exact again."""
+        self._check_open()
+        await self._driver.drop_index(self._table)
