@@ -1,0 +1,1125 @@
+"""PostgreSQL + pgvector and CockroachDB drivers: hand-written async and sync twins on psycopg 3.
+
+`AsyncPostgresDriver` uses `psycopg.AsyncConnection` through `psycopg_pool.AsyncConnectionPool`;
+`PostgresDriver` uses `psycopg.Connection` through `psycopg_pool.ConnectionPool`. Both:
+- create the `vector` extension when missing, then register pgvector's binary adapters on
+  every pooled connection (the order matters: the type must exist to be registered);
+- bound each statement on the server (`statement_timeout`) and each request on the client
+  (the async side cancels the awaiting task, the sync side has a watchdog thread cancel the
+  query and, if the server does not answer, shut the socket), so a hung statement cannot
+  hang the caller;
+- run every request as one transaction, retried whole under `RetryPolicy` when the failure
+  is transient and retrying is safe for that work (see `sqlvec.retry.is_transient`);
+- on CockroachDB, follow its client-side retry protocol (`SAVEPOINT cockroach_restart`).
+SQL text comes from `pgsql.PgSQL`; nothing here formats a value into SQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from contextlib import asynccontextmanager, contextmanager
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+)
+from urllib.parse import parse_qsl, urlencode
+
+import psycopg
+import psycopg.errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types import TypeInfo
+
+from ..documents import Document
+from ..errors import (
+    CollectionExistsError,
+    CollectionMismatchError,
+    CollectionNotFoundError,
+    EngineClosedError,
+    InvalidURLError,
+    MissingExtraError,
+    SqlvecError,
+)
+from ..filters import Filter
+from ..models import Batch, CollectionInfo, Float32Array, IndexSpec
+from ..pool import (
+    DatabaseConnectionError,
+    DatabaseError,
+    PoolConfig,
+    PoolTimeoutError,
+    RequestTimeoutError,
+)
+from ..retry import RetryPolicy
+from .base import Hit
+from .pgsql import COCKROACHDB, POSTGRESQL, PgSQL, spec_from_json, spec_to_json
+
+try:
+    import psycopg_pool
+    from pgvector.psycopg.vector import VectorDumper, register_vector_info
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise MissingExtraError(
+        "postgres", exc.name or "psycopg-pool", "the PostgreSQL backend"
+    ) from exc
+
+T = TypeVar("T")
+
+#: Extra seconds the client waits past `request_timeout` before cancelling on its own, so
+#: that the server's statement_timeout (which keeps the connection usable) normally wins.
+CLIENT_GRACE = 1.0
+
+_RETRY_KEYS = {
+    "retry_attempts": "attempts",
+    "retry_initial_backoff": "initial_backoff",
+    "retry_max_backoff": "max_backoff",
+}
+
+
+# -- configuration shared by both twins ----------------------------------------------------
+
+
+class PostgresSettings:
+    """Everything a driver needs, parsed once from the URL: conninfo, dialect, pool, retries."""
+
+    def __init__(
+        self,
+        conninfo: str,
+        dialect: str = POSTGRESQL,
+        pool: Optional[PoolConfig] = None,
+        retry: Optional[RetryPolicy] = None,
+    ) -> None:
+        self.conninfo = conninfo
+        self.dialect = dialect
+        self.pool = pool or PoolConfig()
+        self.retry = retry or RetryPolicy()
+        self.sql = PgSQL(dialect)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        pool: Optional[PoolConfig] = None,
+        retry: Optional[RetryPolicy] = None,
+    ) -> PostgresSettings:
+        """Parse `postgresql://...` or `cockroachdb://...`; pool and retry keys leave the query.
+
+        The rest of the URL goes to libpq untouched, so several hosts
+        (`postgresql://u@h1:5432,h2:5433/db?target_session_attrs=read-write`) and every libpq
+        parameter work as documented by PostgreSQL.
+        """
+        scheme, sep, rest = url.partition("://")
+        base = scheme.split("+", 1)[0].lower()
+        if not sep or base not in ("postgresql", "postgres", "cockroachdb", "cockroach"):
+            raise InvalidURLError(url, "expected postgresql://... or cockroachdb://...")
+        dialect = COCKROACHDB if base.startswith("cockroach") else POSTGRESQL
+        location, _, query = rest.partition("?")
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        pool_config, params = PoolConfig.from_query(params, pool)
+        retry_changes: Dict[str, Any] = {}
+        for key, field in _RETRY_KEYS.items():
+            if key in params:
+                raw = params.pop(key)
+                try:
+                    retry_changes[field] = int(raw) if field == "attempts" else float(raw)
+                except ValueError:
+                    raise InvalidURLError(url, f"{key} must be a number") from None
+        policy = retry or RetryPolicy()
+        if retry_changes:
+            policy = RetryPolicy(**{**_policy_dict(policy), **retry_changes})
+        conninfo = "postgresql://" + location + ("?" + urlencode(params) if params else "")
+        try:
+            conninfo_to_dict(conninfo)
+        except psycopg.ProgrammingError as exc:
+            raise InvalidURLError(url, str(exc)) from None
+        return cls(conninfo, dialect, pool_config, policy)
+
+    def connect_kwargs(self) -> Dict[str, Any]:
+        """libpq parameters added to the URL's: timeouts, application name, autocommit."""
+        given = conninfo_to_dict(self.conninfo)
+        kwargs: Dict[str, Any] = {
+            "autocommit": True,
+            # libpq counts connect_timeout per host, in whole seconds, at least 2.
+            "connect_timeout": max(2, int(self.pool.connect_timeout + 0.999)),
+        }
+        if "application_name" not in given:
+            kwargs["application_name"] = "sqlvec"
+        timeout_ms = self.pool.statement_timeout_ms
+        if timeout_ms is not None:
+            options = str(given.get("options") or "")
+            kwargs["options"] = f"{options} -c statement_timeout={timeout_ms}".strip()
+        return kwargs
+
+    def client_deadline(self) -> Optional[float]:
+        """Seconds one request attempt may take on the client, or None."""
+        timeout = self.pool.request_timeout
+        return None if timeout is None else timeout + CLIENT_GRACE
+
+
+def _policy_dict(policy: RetryPolicy) -> Dict[str, Any]:
+    return {
+        "attempts": policy.attempts,
+        "initial_backoff": policy.initial_backoff,
+        "max_backoff": policy.max_backoff,
+        "multiplier": policy.multiplier,
+        "jitter": policy.jitter,
+    }
+
+
+def _failure(exc: BaseException) -> Optional[Tuple[Optional[str], bool]]:
+    """(sqlstate, connection_lost) of a database failure, or None if it is not one."""
+    if isinstance(exc, (psycopg_pool.PoolTimeout, psycopg_pool.PoolClosed)):
+        return None
+    if not isinstance(exc, psycopg.Error):
+        return None
+    state = exc.sqlstate
+    lost = isinstance(exc, psycopg.OperationalError) and (state is None or state.startswith("08"))
+    return state, lost
+
+
+def _translate(
+    exc: Exception, settings: PostgresSettings, table: Optional[str], timed_out: bool
+) -> Exception:
+    """The sqlvec error a caller sees for a psycopg or pool failure."""
+    if isinstance(exc, SqlvecError):
+        return exc
+    request_timeout = settings.pool.request_timeout or 0.0
+    if timed_out or isinstance(exc, psycopg.errors.QueryCanceled):
+        return RequestTimeoutError(request_timeout)
+    if isinstance(exc, psycopg_pool.PoolTimeout):
+        return PoolTimeoutError(settings.pool.acquire_timeout)
+    if isinstance(exc, psycopg_pool.PoolClosed):
+        return EngineClosedError()
+    if isinstance(exc, psycopg.errors.UndefinedTable) and table is not None:
+        return CollectionNotFoundError(table)
+    failure = _failure(exc)
+    if failure is not None:
+        state, lost = failure
+        if lost or (state or "").startswith("57P"):
+            return DatabaseConnectionError(f"connection to the database failed: {exc}", state)
+        return DatabaseError(str(exc), state)
+    return exc
+
+
+def _document(row: Sequence[Any]) -> Document:
+    metadata = row[2]
+    return Document(
+        page_content=row[1], metadata=metadata if metadata is not None else {}, id=row[0]
+    )
+
+
+def _hits(rows: Sequence[Sequence[Any]], resort: bool) -> List[Hit]:
+    hits = [(_document(row), float(row[3])) for row in rows]
+    if resort:
+        # ivfflat's iterative scan returns rows in relaxed order: restore nearest-first.
+        hits.sort(key=lambda hit: hit[1])
+    return hits
+
+
+def _info_from_row(table: str, row: Optional[Sequence[Any]]) -> CollectionInfo:
+    if row is None:
+        raise CollectionNotFoundError(table)
+    return CollectionInfo(table, int(row[0]), str(row[1]), spec_from_json(row[2]))
+
+
+def _check_existing(table: str, info: CollectionInfo, dimension: int, distance: str) -> None:
+    if info.dimension != dimension:
+        raise CollectionMismatchError(table, "dimension", info.dimension, dimension)
+    if info.distance != distance:
+        raise CollectionMismatchError(table, "distance", info.distance, distance)
+
+
+def _upsert_params(batch: Batch) -> List[Tuple[Any, ...]]:
+    return [
+        (batch.ids[i], batch.contents[i], json.dumps(batch.metadatas[i]), batch.embeddings[i])
+        for i in range(len(batch))
+    ]
+
+
+def _register_adapters(conn: psycopg.BaseConnection[Any], info: Optional[TypeInfo]) -> None:
+    if info is not None:
+        register_vector_info(conn, info)
+    else:
+        # CockroachDB: vectors travel as text ('[1,2,3]') and are cast with ::vector.
+        conn.adapters.register_dumper("numpy.ndarray", VectorDumper)
+
+
+# -- async twin ----------------------------------------------------------------------------
+
+
+class AsyncPostgresDriver:
+    """The async PostgreSQL / CockroachDB driver (an `AsyncDriver`), safe to share between tasks."""
+
+    def __init__(self, settings: PostgresSettings) -> None:
+        self.settings = settings
+        self.dialect = settings.dialect
+        self.sql = settings.sql
+        self._pool: Optional[psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]] = None
+        self._open_lock: Optional[asyncio.Lock] = None
+        self._closed = False
+        self._vector_info: Optional[TypeInfo] = None
+        self._collections: Dict[str, CollectionInfo] = {}
+        #: How many times a transaction was run again (for tests and monitoring).
+        self.retries = 0
+
+    @classmethod
+    def from_url(
+        cls, url: str, pool: Optional[PoolConfig] = None, retry: Optional[RetryPolicy] = None
+    ) -> AsyncPostgresDriver:
+        """A driver for `postgresql://...` or `cockroachdb://...` (not connected yet)."""
+        return cls(PostgresSettings.from_url(url, pool, retry))
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has been called."""
+        return self._closed
+
+    @property
+    def pool(self) -> psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
+        """The underlying psycopg pool (after connect())."""
+        if self._pool is None:
+            raise EngineClosedError() if self._closed else RuntimeError("not connected yet")
+        return self._pool
+
+    async def connect(self) -> None:
+        """Create the extension if missing, then open the pool (idempotent)."""
+        if self._closed:
+            raise EngineClosedError()
+        if self._pool is not None:
+            return
+        if self._open_lock is None:
+            # Created here, inside the running loop: Python 3.9 binds locks at creation.
+            self._open_lock = asyncio.Lock()
+        async with self._open_lock:
+            if self._pool is not None or self._closed:
+                return
+            try:
+                await self._bootstrap()
+            except Exception as exc:
+                raise _translate(exc, self.settings, None, False) from exc
+            config = self.settings.pool
+            pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]
+            pool = psycopg_pool.AsyncConnectionPool(
+                self.settings.conninfo,
+                kwargs=self.settings.connect_kwargs(),
+                min_size=config.min_size,
+                max_size=config.max_size,
+                timeout=config.acquire_timeout,
+                max_idle=config.max_idle,
+                max_lifetime=config.max_lifetime,
+                configure=self._configure,
+                check=psycopg_pool.AsyncConnectionPool.check_connection
+                if config.health_check
+                else None,
+                name="sqlvec",
+                open=False,
+            )
+            await pool.open(wait=False)
+            self._pool = pool
+
+    async def _bootstrap(self) -> None:
+        kwargs = self.settings.connect_kwargs()
+        async with await psycopg.AsyncConnection.connect(self.settings.conninfo, **kwargs) as conn:
+            statement = self.sql.create_extension()
+            if statement is None:
+                return
+            cur = await conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'")
+            if await cur.fetchone() is None:
+                # UniqueViolation: another client created it at the same moment.
+                with contextlib.suppress(psycopg.errors.UniqueViolation):
+                    await conn.execute(statement)
+            self._vector_info = await TypeInfo.fetch(conn, "vector")
+
+    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        _register_adapters(conn, self._vector_info)
+
+    async def close(self) -> None:
+        """Close the pool; idempotent."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    # -- the request runner --------------------------------------------------------------
+
+    async def _run(
+        self,
+        work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
+        *,
+        idempotent: bool,
+        transaction: bool = True,
+        table: Optional[str] = None,
+        deadline: Optional[float] = -1.0,
+    ) -> T:
+        """Run `work` on a pooled connection, in a transaction, retried when safe."""
+        if self._closed:
+            raise EngineClosedError()
+        await self.connect()
+        pool = self.pool
+        limit = self.settings.client_deadline() if deadline == -1.0 else deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            timed_out = False
+            try:
+                async with pool.connection() as conn:
+                    try:
+                        return await _with_deadline(self._attempt(conn, work, transaction), limit)
+                    except asyncio.TimeoutError:
+                        timed_out = True
+                        raise
+            except Exception as exc:
+                failure = _failure(exc)
+                if (
+                    not timed_out
+                    and failure is not None
+                    and self.settings.retry.should_retry(attempt, *failure, idempotent)
+                ):
+                    self.retries += 1
+                    await asyncio.sleep(self.settings.retry.backoff(attempt))
+                    continue
+                if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
+                    self._collections.pop(table, None)
+                raise _translate(exc, self.settings, table, timed_out) from exc
+
+    async def _attempt(
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
+        transaction: bool,
+    ) -> T:
+        if not transaction:
+            return await work(conn)
+        async with conn.transaction():
+            if not self.sql.cockroach:
+                return await work(conn)
+            # CockroachDB's protocol: on 40001 roll back to the savepoint and run the work
+            # again inside the same transaction, keeping its place in the queue.
+            await conn.execute(self.sql.savepoint)
+            retry = 0
+            while True:
+                try:
+                    result = await work(conn)
+                    await conn.execute(self.sql.release_savepoint)
+                    return result
+                except psycopg.errors.SerializationFailure:
+                    retry += 1
+                    if retry >= self.settings.retry.attempts:
+                        raise
+                    self.retries += 1
+                    await conn.execute(self.sql.rollback_to_savepoint)
+                    await asyncio.sleep(self.settings.retry.backoff(retry))
+
+    async def _collection(self, table: str) -> CollectionInfo:
+        info = self._collections.get(table)
+        if info is None:
+            info = await self.collection_info(table)
+        return info
+
+    # -- the AsyncDriver protocol ----------------------------------------------------------
+
+    async def ping(self) -> None:
+        """Run `SELECT 1`."""
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            await conn.execute("SELECT 1")
+
+        await self._run(work, idempotent=True, transaction=False)
+
+    async def init_table(
+        self, table: str, *, dimension: int, distance: str, if_not_exists: bool
+    ) -> None:
+        """Create the collection table and record it in the catalog."""
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> CollectionInfo:
+            lock = sql.ddl_lock()
+            if lock is not None:
+                await conn.execute(lock)
+            await conn.execute(sql.catalog_ddl())
+            row = await (await conn.execute(sql.collection_info(), [table])).fetchone()
+            if row is not None:
+                existing = _info_from_row(table, row)
+                if not if_not_exists:
+                    raise CollectionExistsError(table)
+                _check_existing(table, existing, dimension, distance)
+                return existing
+            if await (await conn.execute(sql.table_exists(), [table])).fetchone() is not None:
+                raise CollectionExistsError(table)
+            await conn.execute(sql.create_table(table, dimension))
+            await conn.execute(sql.register_collection(), [table, dimension, distance])
+            return CollectionInfo(table, dimension, distance, None)
+
+        info = await self._run(work, idempotent=if_not_exists, deadline=None)
+        self._collections[table] = info
+
+    async def drop_table(self, table: str, *, if_exists: bool) -> None:
+        """Drop the table and its catalog record."""
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            lock = sql.ddl_lock()
+            if lock is not None:
+                await conn.execute(lock)
+            await conn.execute(sql.catalog_ddl())
+            row = await (await conn.execute(sql.collection_info(), [table])).fetchone()
+            if row is None and not if_exists:
+                raise CollectionNotFoundError(table)
+            await conn.execute(sql.drop_table(table))
+            await conn.execute(sql.unregister_collection(), [table])
+
+        self._collections.pop(table, None)
+        try:
+            await self._run(work, idempotent=True, deadline=None)
+        finally:
+            self._collections.pop(table, None)
+
+    async def collection_info(self, table: str) -> CollectionInfo:
+        """Dimension, distance and index from the catalog."""
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> CollectionInfo:
+            cur = await conn.execute(sql.collection_info(), [table])
+            return _info_from_row(table, await cur.fetchone())
+
+        info = await self._run(work, idempotent=True, transaction=False, table=table)
+        self._collections[table] = info
+        return info
+
+    async def upsert(self, table: str, batch: Batch) -> None:
+        """Insert or replace the whole batch in one transaction (idempotent: ids are given)."""
+        if len(batch) == 0:
+            return
+        statement = self.sql.upsert(table)
+        rows = _upsert_params(batch)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            async with conn.cursor() as cur:
+                await cur.executemany(statement, rows)
+
+        await self._run(work, idempotent=True, table=table)
+
+    async def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
+        """Documents by id, in the order asked."""
+        if not ids:
+            return []
+        statement = self.sql.get_by_ids(table)
+        wanted = list(ids)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> List[Sequence[Any]]:
+            cur = await conn.execute(statement, [wanted])
+            return await cur.fetchall()
+
+        rows = await self._run(work, idempotent=True, transaction=False, table=table)
+        found = {row[0]: _document(row) for row in rows}
+        return [found[i] for i in wanted if i in found]
+
+    async def delete(
+        self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]
+    ) -> int:
+        """Delete by ids and/or filter; returns the number of rows deleted."""
+        statement, params = self.sql.delete(table, None if ids is None else list(ids), where)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> int:
+            cur = await conn.execute(statement, params)
+            return max(cur.rowcount, 0)
+
+        return await self._run(work, idempotent=True, table=table)
+
+    async def count(self, table: str, where: Optional[Filter]) -> int:
+        """Number of matching rows."""
+        statement, params = self.sql.count(table, where)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> int:
+            row = await (await conn.execute(statement, params)).fetchone()
+            return int(row[0]) if row is not None else 0
+
+        return await self._run(work, idempotent=True, transaction=False, table=table)
+
+    async def search(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter]
+    ) -> List[Hit]:
+        """The k nearest rows; query-time index settings are SET LOCAL in the transaction."""
+        info = await self._collection(table)
+        statement, params = self.sql.search(table, info.distance, where, k)
+        params[0] = query
+        settings = self.sql.search_settings(info.index, k, where is not None)
+        resort = bool(settings) and info.index is not None and info.index.kind == "ivfflat"
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> List[Sequence[Any]]:
+            for setting in settings:
+                await conn.execute(setting)
+            cur = await conn.execute(statement, params, binary=True)
+            return await cur.fetchall()
+
+        rows = await self._run(work, idempotent=True, transaction=bool(settings), table=table)
+        return _hits(rows, resort)
+
+    async def page(
+        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
+    ) -> List[Document]:
+        """Keyset paging by id."""
+        statement, params = self.sql.page(table, where, after, limit)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> List[Sequence[Any]]:
+            return await (await conn.execute(statement, params)).fetchall()
+
+        rows = await self._run(work, idempotent=True, transaction=False, table=table)
+        return [_document(row) for row in rows]
+
+    async def create_index(self, table: str, spec: IndexSpec) -> None:
+        """(Re)build the vector index; no request timeout applies to the build."""
+        info = await self._collection(table)
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            await conn.execute("SET LOCAL statement_timeout = 0")
+            rows = 0
+            if spec.kind == "ivfflat" and spec.lists is None and not sql.cockroach:
+                row = await (await conn.execute(sql.count(table, None)[0])).fetchone()
+                rows = int(row[0]) if row is not None else 0
+            await conn.execute(sql.drop_index(table))
+            await conn.execute(sql.create_index(table, info.distance, spec, rows))
+            await conn.execute(sql.record_index(), [spec_to_json(spec), table])
+
+        await self._run(work, idempotent=True, table=table, deadline=None)
+        self._collections[table] = CollectionInfo(table, info.dimension, info.distance, spec)
+
+    async def drop_index(self, table: str) -> None:
+        """Drop the vector index; search is exact again."""
+        info = await self._collection(table)
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            await conn.execute(sql.drop_index(table))
+            await conn.execute(sql.record_index(), [None, table])
+
+        await self._run(work, idempotent=True, table=table, deadline=None)
+        self._collections[table] = CollectionInfo(table, info.dimension, info.distance, None)
+
+    # -- streaming with server-side cursors ------------------------------------------------
+
+    @asynccontextmanager
+    async def _cursor(
+        self, statement: str, params: List[Any], batch_size: int, table: str
+    ) -> AsyncIterator[psycopg.AsyncServerCursor[Any]]:
+        # A named cursor lives in a transaction; the connection stays checked out until the
+        # iteration ends or the generator is closed, then goes back to the pool clean.
+        await self.connect()
+        try:
+            async with self.pool.connection() as conn, conn.transaction():
+                name = f"sqlvec_{uuid.uuid4().hex}"
+                async with conn.cursor(name=name, binary=True) as cur:
+                    cur.itersize = batch_size
+                    await cur.execute(statement, params)
+                    yield cur
+        except psycopg.Error as exc:
+            raise _translate(exc, self.settings, table, False) from exc
+
+    async def iter_documents(
+        self, table: str, where: Optional[Filter], batch_size: int = 500
+    ) -> AsyncIterator[Document]:
+        """Every matching document ordered by id, fetched `batch_size` rows at a time."""
+        statement, params = self.sql.scan(table, where)
+        async with self._cursor(statement, params, batch_size, table) as cur:
+            async for row in cur:
+                yield _document(row)
+
+    async def search_stream(
+        self, table: str, query: Float32Array, where: Optional[Filter], batch_size: int = 100
+    ) -> AsyncIterator[Hit]:
+        """Matching rows nearest first, without a k: stop iterating when you have enough."""
+        info = await self._collection(table)
+        statement, params = self.sql.search(table, info.distance, where, None)
+        params[0] = query
+        async with self._cursor(statement, params, batch_size, table) as cur:
+            async for row in cur:
+                yield _document(row), float(row[3])
+
+
+async def _with_deadline(work: Awaitable[T], limit: Optional[float]) -> T:
+    """Await `work`, cancelling it after `limit` seconds (asyncio.TimeoutError)."""
+    if limit is None:
+        return await work
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(limit):
+            return await work
+    return await asyncio.wait_for(work, limit)
+
+
+# -- sync twin -----------------------------------------------------------------------------
+
+
+class _Watchdog:
+    """One daemon thread per sync driver that cancels requests past their deadline.
+
+    arm()/disarm() are a dict store and delete (no thread per request); the thread looks
+    at the armed connections a few times a second. A late request is first cancelled
+    through libpq's cancel channel; if it still has not returned after the grace period
+    (the server is unreachable), its socket is shut down so the blocked call fails at once.
+    """
+
+    TICK = 0.1
+
+    def __init__(self) -> None:
+        self._armed: Dict[int, List[Any]] = {}
+        self._lock = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
+        self._stop = threading.Event()
+
+    def arm(self, conn: psycopg.Connection[Any], limit: float) -> List[Any]:
+        """Watch `conn` for `limit` seconds; returns the entry to disarm (entry[2] = fired)."""
+        entry: List[Any] = [time.monotonic() + limit, conn, False]
+        self._armed[id(entry)] = entry
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._stop.clear()
+                    thread = threading.Thread(
+                        target=self._loop, name="sqlvec-watchdog", daemon=True
+                    )
+                    thread.start()
+                    self._thread = thread
+        return entry
+
+    def disarm(self, entry: List[Any]) -> None:
+        """Stop watching (the request finished)."""
+        self._armed.pop(id(entry), None)
+
+    def stop(self) -> None:
+        """End the thread (the driver closed)."""
+        self._stop.set()
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.TICK):
+            now = time.monotonic()
+            for key, entry in list(self._armed.items()):
+                if entry[0] <= now and not entry[2]:
+                    entry[2] = True
+                    threading.Thread(
+                        target=self._fire, args=(key, entry), name="sqlvec-cancel", daemon=True
+                    ).start()
+
+    def _fire(self, key: int, entry: List[Any]) -> None:
+        conn: psycopg.Connection[Any] = entry[1]
+        # A failed cancel is not final: the socket shutdown below is the fallback.
+        with contextlib.suppress(Exception):
+            conn.cancel_safe(timeout=CLIENT_GRACE * 2)
+        deadline = time.monotonic() + CLIENT_GRACE * 2
+        while key in self._armed and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if key in self._armed:
+            _shutdown_socket(conn)
+
+
+def _shutdown_socket(conn: psycopg.BaseConnection[Any]) -> None:
+    """Make a call blocked on this connection's socket return with an error."""
+    try:
+        fd = conn.pgconn.socket
+        sock = socket.socket(fileno=os.dup(fd))
+    except Exception:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+class PostgresDriver:
+    """The sync PostgreSQL / CockroachDB driver (a `Driver`), safe to share between threads."""
+
+    def __init__(self, settings: PostgresSettings) -> None:
+        self.settings = settings
+        self.dialect = settings.dialect
+        self.sql = settings.sql
+        self._pool: Optional[psycopg_pool.ConnectionPool[psycopg.Connection[Any]]] = None
+        self._open_lock = threading.Lock()
+        self._closed = False
+        self._vector_info: Optional[TypeInfo] = None
+        self._collections: Dict[str, CollectionInfo] = {}
+        self._watchdog = _Watchdog()
+        #: How many times a transaction was run again (for tests and monitoring).
+        self.retries = 0
+
+    @classmethod
+    def from_url(
+        cls, url: str, pool: Optional[PoolConfig] = None, retry: Optional[RetryPolicy] = None
+    ) -> PostgresDriver:
+        """A driver for `postgresql://...` or `cockroachdb://...` (not connected yet)."""
+        return cls(PostgresSettings.from_url(url, pool, retry))
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has been called."""
+        return self._closed
+
+    @property
+    def pool(self) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
+        """The underlying psycopg pool (after connect())."""
+        if self._pool is None:
+            raise EngineClosedError() if self._closed else RuntimeError("not connected yet")
+        return self._pool
+
+    def connect(self) -> None:
+        """Create the extension if missing, then open the pool (idempotent)."""
+        if self._closed:
+            raise EngineClosedError()
+        if self._pool is not None:
+            return
+        with self._open_lock:
+            if self._pool is not None or self._closed:
+                return
+            try:
+                self._bootstrap()
+            except Exception as exc:
+                raise _translate(exc, self.settings, None, False) from exc
+            config = self.settings.pool
+            pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]]
+            pool = psycopg_pool.ConnectionPool(
+                self.settings.conninfo,
+                kwargs=self.settings.connect_kwargs(),
+                min_size=config.min_size,
+                max_size=config.max_size,
+                timeout=config.acquire_timeout,
+                max_idle=config.max_idle,
+                max_lifetime=config.max_lifetime,
+                configure=self._configure,
+                check=psycopg_pool.ConnectionPool.check_connection if config.health_check else None,
+                name="sqlvec",
+                open=False,
+            )
+            pool.open(wait=False)
+            self._pool = pool
+
+    def _bootstrap(self) -> None:
+        kwargs = self.settings.connect_kwargs()
+        with psycopg.Connection.connect(self.settings.conninfo, **kwargs) as conn:
+            statement = self.sql.create_extension()
+            if statement is None:
+                return
+            cur = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'")
+            if cur.fetchone() is None:
+                # UniqueViolation: another client created it at the same moment.
+                with contextlib.suppress(psycopg.errors.UniqueViolation):
+                    conn.execute(statement)
+            self._vector_info = TypeInfo.fetch(conn, "vector")
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        _register_adapters(conn, self._vector_info)
+
+    def close(self) -> None:
+        """Close the pool and stop the watchdog; idempotent."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+        self._watchdog.stop()
+
+    # -- the request runner --------------------------------------------------------------
+
+    def _run(
+        self,
+        work: Callable[[psycopg.Connection[Any]], T],
+        *,
+        idempotent: bool,
+        transaction: bool = True,
+        table: Optional[str] = None,
+        deadline: Optional[float] = -1.0,
+    ) -> T:
+        """Run `work` on a pooled connection, in a transaction, retried when safe."""
+        if self._closed:
+            raise EngineClosedError()
+        self.connect()
+        pool = self.pool
+        limit = self.settings.client_deadline() if deadline == -1.0 else deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            entry: Optional[List[Any]] = None
+            try:
+                with pool.connection() as conn:
+                    if limit is not None:
+                        entry = self._watchdog.arm(conn, limit)
+                    try:
+                        return self._attempt(conn, work, transaction)
+                    finally:
+                        if entry is not None:
+                            self._watchdog.disarm(entry)
+            except Exception as exc:
+                timed_out = entry is not None and bool(entry[2])
+                failure = _failure(exc)
+                if (
+                    not timed_out
+                    and failure is not None
+                    and self.settings.retry.should_retry(attempt, *failure, idempotent)
+                ):
+                    self.retries += 1
+                    time.sleep(self.settings.retry.backoff(attempt))
+                    continue
+                if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
+                    self._collections.pop(table, None)
+                raise _translate(exc, self.settings, table, timed_out) from exc
+
+    def _attempt(
+        self,
+        conn: psycopg.Connection[Any],
+        work: Callable[[psycopg.Connection[Any]], T],
+        transaction: bool,
+    ) -> T:
+        if not transaction:
+            return work(conn)
+        with conn.transaction():
+            if not self.sql.cockroach:
+                return work(conn)
+            # CockroachDB's protocol: on 40001 roll back to the savepoint and run the work
+            # again inside the same transaction, keeping its place in the queue.
+            conn.execute(self.sql.savepoint)
+            retry = 0
+            while True:
+                try:
+                    result = work(conn)
+                    conn.execute(self.sql.release_savepoint)
+                    return result
+                except psycopg.errors.SerializationFailure:
+                    retry += 1
+                    if retry >= self.settings.retry.attempts:
+                        raise
+                    self.retries += 1
+                    conn.execute(self.sql.rollback_to_savepoint)
+                    time.sleep(self.settings.retry.backoff(retry))
+
+    def _collection(self, table: str) -> CollectionInfo:
+        info = self._collections.get(table)
+        if info is None:
+            info = self.collection_info(table)
+        return info
+
+    # -- the Driver protocol ---------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Run `SELECT 1`."""
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            conn.execute("SELECT 1")
+
+        self._run(work, idempotent=True, transaction=False)
+
+    def init_table(self, table: str, *, dimension: int, distance: str, if_not_exists: bool) -> None:
+        """Create the collection table and record it in the catalog."""
+        sql = self.sql
+
+        def work(conn: psycopg.Connection[Any]) -> CollectionInfo:
+            lock = sql.ddl_lock()
+            if lock is not None:
+                conn.execute(lock)
+            conn.execute(sql.catalog_ddl())
+            row = conn.execute(sql.collection_info(), [table]).fetchone()
+            if row is not None:
+                existing = _info_from_row(table, row)
+                if not if_not_exists:
+                    raise CollectionExistsError(table)
+                _check_existing(table, existing, dimension, distance)
+                return existing
+            if conn.execute(sql.table_exists(), [table]).fetchone() is not None:
+                raise CollectionExistsError(table)
+            conn.execute(sql.create_table(table, dimension))
+            conn.execute(sql.register_collection(), [table, dimension, distance])
+            return CollectionInfo(table, dimension, distance, None)
+
+        info = self._run(work, idempotent=if_not_exists, deadline=None)
+        self._collections[table] = info
+
+    def drop_table(self, table: str, *, if_exists: bool) -> None:
+        """Drop the table and its catalog record."""
+        sql = self.sql
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            lock = sql.ddl_lock()
+            if lock is not None:
+                conn.execute(lock)
+            conn.execute(sql.catalog_ddl())
+            row = conn.execute(sql.collection_info(), [table]).fetchone()
+            if row is None and not if_exists:
+                raise CollectionNotFoundError(table)
+            conn.execute(sql.drop_table(table))
+            conn.execute(sql.unregister_collection(), [table])
+
+        self._collections.pop(table, None)
+        try:
+            self._run(work, idempotent=True, deadline=None)
+        finally:
+            self._collections.pop(table, None)
+
+    def collection_info(self, table: str) -> CollectionInfo:
+        """Dimension, distance and index from the catalog."""
+        sql = self.sql
+
+        def work(conn: psycopg.Connection[Any]) -> CollectionInfo:
+            return _info_from_row(table, conn.execute(sql.collection_info(), [table]).fetchone())
+
+        info = self._run(work, idempotent=True, transaction=False, table=table)
+        self._collections[table] = info
+        return info
+
+    def upsert(self, table: str, batch: Batch) -> None:
+        """Insert or replace the whole batch in one transaction (idempotent: ids are given)."""
+        if len(batch) == 0:
+            return
+        statement = self.sql.upsert(table)
+        rows = _upsert_params(batch)
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            with conn.cursor() as cur:
+                cur.executemany(statement, rows)
+
+        self._run(work, idempotent=True, table=table)
+
+    def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
+        """Documents by id, in the order asked."""
+        if not ids:
+            return []
+        statement = self.sql.get_by_ids(table)
+        wanted = list(ids)
+
+        def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
+            return conn.execute(statement, [wanted]).fetchall()
+
+        rows = self._run(work, idempotent=True, transaction=False, table=table)
+        found = {row[0]: _document(row) for row in rows}
+        return [found[i] for i in wanted if i in found]
+
+    def delete(self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]) -> int:
+        """Delete by ids and/or filter; returns the number of rows deleted."""
+        statement, params = self.sql.delete(table, None if ids is None else list(ids), where)
+
+        def work(conn: psycopg.Connection[Any]) -> int:
+            return max(conn.execute(statement, params).rowcount, 0)
+
+        return self._run(work, idempotent=True, table=table)
+
+    def count(self, table: str, where: Optional[Filter]) -> int:
+        """Number of matching rows."""
+        statement, params = self.sql.count(table, where)
+
+        def work(conn: psycopg.Connection[Any]) -> int:
+            row = conn.execute(statement, params).fetchone()
+            return int(row[0]) if row is not None else 0
+
+        return self._run(work, idempotent=True, transaction=False, table=table)
+
+    def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
+        """The k nearest rows; query-time index settings are SET LOCAL in the transaction."""
+        info = self._collection(table)
+        statement, params = self.sql.search(table, info.distance, where, k)
+        params[0] = query
+        settings = self.sql.search_settings(info.index, k, where is not None)
+        resort = bool(settings) and info.index is not None and info.index.kind == "ivfflat"
+
+        def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
+            for setting in settings:
+                conn.execute(setting)
+            return conn.execute(statement, params, binary=True).fetchall()
+
+        rows = self._run(work, idempotent=True, transaction=bool(settings), table=table)
+        return _hits(rows, resort)
+
+    def page(
+        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
+    ) -> List[Document]:
+        """Keyset paging by id."""
+        statement, params = self.sql.page(table, where, after, limit)
+
+        def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
+            return conn.execute(statement, params).fetchall()
+
+        rows = self._run(work, idempotent=True, transaction=False, table=table)
+        return [_document(row) for row in rows]
+
+    def create_index(self, table: str, spec: IndexSpec) -> None:
+        """(Re)build the vector index; no request timeout applies to the build."""
+        info = self._collection(table)
+        sql = self.sql
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            conn.execute("SET LOCAL statement_timeout = 0")
+            rows = 0
+            if spec.kind == "ivfflat" and spec.lists is None and not sql.cockroach:
+                row = conn.execute(sql.count(table, None)[0]).fetchone()
+                rows = int(row[0]) if row is not None else 0
+            conn.execute(sql.drop_index(table))
+            conn.execute(sql.create_index(table, info.distance, spec, rows))
+            conn.execute(sql.record_index(), [spec_to_json(spec), table])
+
+        self._run(work, idempotent=True, table=table, deadline=None)
+        self._collections[table] = CollectionInfo(table, info.dimension, info.distance, spec)
+
+    def drop_index(self, table: str) -> None:
+        """Drop the vector index; search is exact again."""
+        info = self._collection(table)
+        sql = self.sql
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            conn.execute(sql.drop_index(table))
+            conn.execute(sql.record_index(), [None, table])
+
+        self._run(work, idempotent=True, table=table, deadline=None)
+        self._collections[table] = CollectionInfo(table, info.dimension, info.distance, None)
+
+    # -- streaming with server-side cursors ------------------------------------------------
+
+    @contextmanager
+    def _cursor(
+        self, statement: str, params: List[Any], batch_size: int, table: str
+    ) -> Iterator[psycopg.ServerCursor[Any]]:
+        # A named cursor lives in a transaction; the connection stays checked out until the
+        # iteration ends or the generator is closed, then goes back to the pool clean.
+        self.connect()
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                name = f"sqlvec_{uuid.uuid4().hex}"
+                with conn.cursor(name=name, binary=True) as cur:
+                    cur.itersize = batch_size
+                    cur.execute(statement, params)
+                    yield cur
+        except psycopg.Error as exc:
+            raise _translate(exc, self.settings, table, False) from exc
+
+    def iter_documents(
+        self, table: str, where: Optional[Filter], batch_size: int = 500
+    ) -> Iterator[Document]:
+        """Every matching document ordered by id, fetched `batch_size` rows at a time."""
+        statement, params = self.sql.scan(table, where)
+        with self._cursor(statement, params, batch_size, table) as cur:
+            for row in cur:
+                yield _document(row)
+
+    def search_stream(
+        self, table: str, query: Float32Array, where: Optional[Filter], batch_size: int = 100
+    ) -> Iterator[Hit]:
+        """Matching rows nearest first, without a k: stop iterating when you have enough."""
+        info = self._collection(table)
+        statement, params = self.sql.search(table, info.distance, where, None)
+        params[0] = query
+        with self._cursor(statement, params, batch_size, table) as cur:
+            for row in cur:
+                yield _document(row), float(row[3])
