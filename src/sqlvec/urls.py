@@ -53,14 +53,16 @@ def parse_url(url: str) -> DatabaseURL:
     if backend == "sqlite":
         return _parse_sqlite(url, rest)
     parts = urlsplit(url)
+    # libpq's multi-host form (host1:5432,host2:5433) has no single host or port.
+    multi_host = "," in parts.netloc.rpartition("@")[2]
     try:
-        port = parts.port
+        port = None if multi_host else parts.port
     except ValueError:
         raise InvalidURLError(url, "the port is not a number") from None
     return DatabaseURL(
         raw=url,
         backend=backend,
-        host=parts.hostname,
+        host=None if multi_host else parts.hostname,
         port=port,
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,

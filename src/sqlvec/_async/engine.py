@@ -7,7 +7,7 @@ from typing import Any, Optional, Type
 
 from .._drivers.base import AsyncDriver
 from .._drivers.sqlite import AsyncSQLiteDriver
-from ..errors import InvalidURLError
+from ..errors import InvalidURLError, MissingExtraError
 from ..identifiers import check_identifier
 from ..models import check_distance
 from ..rows import check_positive
@@ -18,6 +18,12 @@ def open_driver(url: DatabaseURL, **options: Any) -> AsyncDriver:
     """The driver for a parsed URL's backend (no I/O: drivers connect on first use)."""
     if url.backend == "sqlite":
         return AsyncSQLiteDriver(url, **options)
+    if url.backend in ("postgresql", "cockroachdb"):
+        # Imported here: psycopg comes with the optional `postgres` extra. Options: pool=PoolConfig,
+        # retry=RetryPolicy; pool settings may also be URL query parameters.
+        from .._drivers.postgres import AsyncPostgresDriver
+
+        return AsyncPostgresDriver.from_url(url.raw, **options)
     raise InvalidURLError(url.raw, f"no driver for the {url.backend!r} backend")
 
 
@@ -36,8 +42,12 @@ class AsyncEngine:
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> AsyncEngine:
-        """An engine for `sqlite:///path.db` or `sqlite:///:memory:`; SQLite takes
-        `timeout` (seconds to wait for another writer's lock)."""
+        """An engine for a database URL (no I/O until first use).
+
+        `sqlite:///path.db`, `sqlite:///:memory:` (options: `timeout`, seconds to wait for
+        another writer's lock); `postgresql://...` and `cockroachdb://...` with the
+        `postgres` extra (options: `pool`, `retry`).
+        """
         parsed = parse_url(url)
         return cls(open_driver(parsed, **options), parsed)
 
@@ -53,7 +63,7 @@ class AsyncEngine:
 
     @property
     def closed(self) -> bool:
-        """True once aclose() has been called."""
+        """True once the engine has been closed."""
         return self._driver.closed
 
     def __repr__(self) -> str:

@@ -214,7 +214,7 @@ class PgSQL:
             conditions.append(sql)
             params.extend(filter_params)
         if not conditions:
-            raise InvalidArgumentError("delete needs ids or a filter", None)
+            conditions.append("TRUE")  # an empty filter ({}) matches every row
         return f"DELETE FROM {quote_identifier(table)} WHERE " + " AND ".join(conditions), params
 
     def count(self, table: str, node: Optional[Filter]) -> Tuple[str, List[Any]]:

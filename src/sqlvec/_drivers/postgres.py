@@ -51,6 +51,7 @@ from ..errors import (
     CollectionExistsError,
     CollectionMismatchError,
     CollectionNotFoundError,
+    DimensionMismatchError,
     EngineClosedError,
     InvalidURLError,
     MissingExtraError,
@@ -241,6 +242,12 @@ def _check_existing(table: str, info: CollectionInfo, dimension: int, distance: 
         raise CollectionMismatchError(table, "dimension", info.dimension, dimension)
     if info.distance != distance:
         raise CollectionMismatchError(table, "distance", info.distance, distance)
+
+
+def _check_dimension(info: CollectionInfo, vectors: Float32Array) -> None:
+    actual = int(vectors.shape[-1])
+    if actual != info.dimension:
+        raise DimensionMismatchError(info.dimension, actual)
 
 
 def _upsert_params(batch: Batch) -> List[Tuple[Any, ...]]:
@@ -504,6 +511,7 @@ class AsyncPostgresDriver:
         """Insert or replace the whole batch in one transaction (idempotent: ids are given)."""
         if len(batch) == 0:
             return
+        _check_dimension(await self._collection(table), batch.embeddings)
         statement = self.sql.upsert(table)
         rows = _upsert_params(batch)
 
@@ -555,6 +563,7 @@ class AsyncPostgresDriver:
     ) -> List[Hit]:
         """The k nearest rows; query-time index settings are SET LOCAL in the transaction."""
         info = await self._collection(table)
+        _check_dimension(info, query)
         statement, params = self.sql.search(table, info.distance, where, k)
         params[0] = query
         settings = self.sql.search_settings(info.index, k, where is not None)
@@ -644,6 +653,7 @@ class AsyncPostgresDriver:
     ) -> AsyncIterator[Hit]:
         """Matching rows nearest first, without a k: stop iterating when you have enough."""
         info = await self._collection(table)
+        _check_dimension(info, query)
         statement, params = self.sql.search(table, info.distance, where, None)
         params[0] = query
         async with self._cursor(statement, params, batch_size, table) as cur:
@@ -985,6 +995,7 @@ class PostgresDriver:
         """Insert or replace the whole batch in one transaction (idempotent: ids are given)."""
         if len(batch) == 0:
             return
+        _check_dimension(self._collection(table), batch.embeddings)
         statement = self.sql.upsert(table)
         rows = _upsert_params(batch)
 
@@ -1030,6 +1041,7 @@ class PostgresDriver:
     def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         """The k nearest rows; query-time index settings are SET LOCAL in the transaction."""
         info = self._collection(table)
+        _check_dimension(info, query)
         statement, params = self.sql.search(table, info.distance, where, k)
         params[0] = query
         settings = self.sql.search_settings(info.index, k, where is not None)
@@ -1118,6 +1130,7 @@ class PostgresDriver:
     ) -> Iterator[Hit]:
         """Matching rows nearest first, without a k: stop iterating when you have enough."""
         info = self._collection(table)
+        _check_dimension(info, query)
         statement, params = self.sql.search(table, info.distance, where, None)
         params[0] = query
         with self._cursor(statement, params, batch_size, table) as cur:
