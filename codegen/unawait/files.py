@@ -185,7 +185,10 @@ def excluded(rel: str, patterns: Iterable[str]) -> bool:
     """Whether a tree-relative path matches an exclude glob (one without "/" matches names)."""
     name = rel.rsplit("/", 1)[-1]
     for pattern in patterns:
-        pattern = pattern.lstrip("/")
+        if pattern.startswith("/"):  # anchored at the tree's root, as in .gitignore
+            if fnmatch.fnmatchcase(rel, pattern[1:]):
+                return True
+            continue
         if fnmatch.fnmatchcase(rel, pattern):
             return True
         if "/" not in pattern and fnmatch.fnmatchcase(name, pattern):
