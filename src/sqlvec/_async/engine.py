@@ -7,7 +7,7 @@ from typing import Any, Optional, Type
 
 from .._drivers.base import AsyncDriver
 from .._drivers.sqlite import AsyncSQLiteDriver
-from ..errors import InvalidURLError, MissingExtraError
+from ..errors import InvalidURLError
 from ..identifiers import check_identifier
 from ..models import check_distance
 from ..rows import check_positive

@@ -31,7 +31,7 @@ from .engine import AsyncEngine
 class AsyncVectorStore:
     """A collection of documents with their embeddings, searchable by similarity.
 
-    The collection must exist (see AsyncEngine.ainit_vectorstore_table). A store is safe to
+    The collection must exist (the engine creates it). A store is safe to
     share between tasks; closing it does not close the engine.
 
     Example::
@@ -70,7 +70,7 @@ class AsyncVectorStore:
 
     @property
     def closed(self) -> bool:
-        """True once aclose() was called on the store."""
+        """True once the store has been closed."""
         return self._closed
 
     def __repr__(self) -> str:
@@ -156,7 +156,7 @@ class AsyncVectorStore:
         must hold); returns how many were deleted. `filter={}` matches every document."""
         self._check_open()
         if ids is None and filter is None:
-            raise InvalidArgumentError("adelete() needs ids, a filter, or both")
+            raise InvalidArgumentError("pass ids, a filter, or both to choose what to delete")
         checked = None if ids is None else check_ids(ids)
         if checked is not None and not checked:
             return 0
