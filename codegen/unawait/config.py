@@ -118,9 +118,12 @@ def find_pyproject(start: Path) -> Path:
     for folder in (start.resolve(), *start.resolve().parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
-            with candidate.open("rb") as f:
-                if "unawait" in tomllib.load(f).get("tool", {}):
-                    return candidate
+            try:
+                with candidate.open("rb") as f:
+                    if "unawait" in tomllib.load(f).get("tool", {}):
+                        return candidate
+            except tomllib.TOMLDecodeError as exc:  # it may be ours: say so rather than skip it
+                raise ConfigError(f"{candidate}: {exc}") from None
     raise ConfigError(f"no pyproject.toml with a [tool.unawait] table found in {start} or above")
 
 
