@@ -104,13 +104,15 @@ def transform_module(
     always added. With explain=False, Output.changes is empty and no positions are computed.
     """
     config = config or _DEFAULT
-    own = scan_tree(parse_source(source, path), config.packages)
+    # Imports from our own package, or from an async tree (`pkg._async.x`), name project classes.
+    module_renames = module_path_renames(config)
+    own = scan_tree(parse_source(source, path), (*config.packages, *module_renames))
     project = own if project is None else project.merge(own)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise SourceError(f"syntax error: {exc.message}", line=exc.raw_line, column=exc.raw_column + 1, path=path) from None
-    names = NameMapper(config, project, module_renames=module_path_renames(config))
+    names = NameMapper(config, project, module_renames=module_renames)
     ctx = Context(names=names, path=path, locate=_Positions(module))
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
     code = converted.code

@@ -61,7 +61,7 @@ def scan_module(source: str, path: str = "<string>", packages: tuple[str, ...] =
 
 
 def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
-    """ProjectNames of an already parsed module; `packages` are absolute imports that count as ours."""
+    """ProjectNames of an already parsed module; imports from modules with a part in `packages` count as ours."""
     async_defs: set[str] = set()
     async_uses: set[str] = set()
     async_names: set[str] = set()
@@ -74,7 +74,7 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
             if "Async" in node.name:
                 async_names.add(node.name)
         elif isinstance(node, ast.ImportFrom):
-            ours = node.level > 0 or (node.module or "").split(".")[0] in packages
+            ours = node.level > 0 or any(part in packages for part in (node.module or "").split("."))
             if ours:
                 async_names.update(a.name for a in node.names if "Async" in a.name)
         elif isinstance(node, ast.Await):

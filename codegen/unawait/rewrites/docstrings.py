@@ -100,6 +100,8 @@ class Docstrings(Rewrite):
         self._names = _Names(ctx.names.rename, ctx.names.rename_async_use)
 
     def _rewrite(self, owner: cst.CSTNode, body: Any) -> Any:
+        if isinstance(body, cst.SimpleStatementSuite):
+            return None  # `class E(Exception): pass` has no docstring line of its own
         statements = body.body if isinstance(body, cst.IndentedBlock) else body
         if not statements or not isinstance(statements[0], cst.SimpleStatementLine):
             return None

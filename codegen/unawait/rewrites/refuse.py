@@ -15,6 +15,7 @@ class Refuse(Rewrite):
     def __init__(self, ctx: object) -> None:
         super().__init__(ctx)  # type: ignore[arg-type]
         self._in_import = 0
+        self._async_scopes: list[bool] = []  # per enclosing def/lambda: is it async?
 
     def visit_Import(self, node: cst.Import) -> None:
         self._in_import += 1
@@ -48,7 +49,23 @@ class Refuse(Rewrite):
         if not self._in_import:
             self._check(node)
 
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._async_scopes.append(False)
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.Lambda:
+        self._async_scopes.pop()
+        return updated
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self._async_scopes.pop()
+        return updated
+
+    def visit_Await(self, node: cst.Await) -> None:
+        if not (self._async_scopes and self._async_scopes[-1]):
+            raise self.ctx.error(node, "`await` outside an async function", "make the enclosing function `async def`")
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._async_scopes.append(node.asynchronous is not None)
         if node.name.value in REFUSED_ATTRIBUTES:
             raise self.ctx.error(
                 node, f"def {node.name.value} has no sync equivalent", REFUSED_ATTRIBUTES[node.name.value]
