@@ -15,8 +15,12 @@ Int64Array = npt.NDArray[np.int64]
 
 def as_matrix(vectors: Any, dimension: Optional[int] = None) -> Float32Array:
     """Rows of `vectors` as a C-contiguous float32 matrix, checked for shape and finiteness."""
+    if hasattr(vectors, "__len__") and len(vectors) == 0:
+        return np.zeros((0, dimension or 0), dtype=np.float32)
     try:
-        matrix = np.array(vectors, dtype=np.float32, ndmin=2, copy=True)
+        # Values beyond float32's range become inf, refused below with the row they are in.
+        with np.errstate(over="ignore"):
+            matrix = np.array(vectors, dtype=np.float32, ndmin=2, copy=True)
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(
             f"vectors must be sequences of numbers: {exc}", vectors
@@ -38,12 +42,16 @@ def as_matrix(vectors: Any, dimension: Optional[int] = None) -> Float32Array:
 
 def as_vector(vector: Any, dimension: Optional[int] = None) -> Float32Array:
     """One query vector as float32 of shape (dimension,), checked like as_matrix."""
-    array = np.asarray(vector, dtype=np.float32) if not isinstance(vector, np.ndarray) else vector
+    try:
+        with np.errstate(over="ignore"):
+            array = np.asarray(vector, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"a query vector must be numbers: {exc}", vector) from None
     if array.ndim != 1:
         raise InvalidArgumentError(
             f"a query vector must be one-dimensional, got shape {array.shape}", vector
         )
-    row: Float32Array = as_matrix(array, dimension)[0]
+    row: Float32Array = as_matrix(array.reshape(1, -1), dimension)[0]
     return row
 
 

@@ -1,0 +1,1 @@
+"""Async tests of sqlvec, written by hand; tests/_sync is generated from them."""

@@ -1,0 +1,535 @@
+"""AsyncVectorStore: writes, reads, search, paging, deletion and errors on one collection."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from typing import Any, Dict, List
+
+import numpy as np
+import pytest
+
+from sqlvec._async import AsyncEngine, AsyncVectorStore
+from sqlvec.documents import Document
+from sqlvec.embeddings import HashEmbedding
+from sqlvec.errors import (
+    CollectionNotFoundError,
+    DimensionMismatchError,
+    EngineClosedError,
+    InvalidArgumentError,
+    InvalidMetadataError,
+    NonFiniteVectorError,
+    StoreClosedError,
+    UnknownFilterOperatorError,
+)
+
+from .conftest import DIMENSION
+
+TEXTS = [
+    "the cat sat on the mat",
+    "a dog chased the ball in the park",
+    "stock markets fell sharply today",
+    "kittens and cats purr softly",
+    "the puppy fetched a stick",
+]
+
+
+class BrokenEmbedding(HashEmbedding):
+    """Embeddings that return a wrong-sized vector for one text (to break a batch midway)."""
+
+    def __init__(self, dimension: int, bad_text: str) -> None:
+        super().__init__(dimension)
+        self.bad_text = bad_text
+
+    def embed_documents(self, texts: Any) -> List[List[float]]:
+        vectors = super().embed_documents(texts)
+        return [v[:-1] if t == self.bad_text else v for t, v in zip(texts, vectors)]
+
+    async def aembed_documents(self, texts: Any) -> List[List[float]]:
+        return self.embed_documents(texts)
+
+
+# -- writes -------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_add_texts_returns_new_ids_in_order(store: AsyncVectorStore) -> None:
+    ids = await store.aadd_texts(TEXTS)
+    assert len(ids) == len(set(ids)) == len(TEXTS)
+    docs = await store.aget_by_ids(ids)
+    assert [d.page_content for d in docs] == TEXTS
+    assert [d.id for d in docs] == ids
+    assert all(d.metadata == {} for d in docs)
+
+
+@pytest.mark.asyncio
+async def test_add_texts_keeps_given_ids_and_fills_missing_ones(store: AsyncVectorStore) -> None:
+    ids = await store.aadd_texts(["a", "b", "c"], ids=["first", None, "third"])
+    assert ids[0] == "first" and ids[2] == "third" and ids[1] not in ("first", "third", None)
+    assert await store.acount() == 3
+
+
+@pytest.mark.asyncio
+async def test_add_texts_accepts_any_iterable(store: AsyncVectorStore) -> None:
+    ids = await store.aadd_texts(t for t in ["x", "y"])
+    assert len(ids) == 2
+
+
+@pytest.mark.asyncio
+async def test_add_nothing_is_a_no_op(store: AsyncVectorStore) -> None:
+    assert await store.aadd_texts([]) == []
+    assert await store.aadd_embeddings([], []) == []
+    assert await store.aadd_documents([]) == []
+    assert await store.acount() == 0
+
+
+@pytest.mark.asyncio
+async def test_upsert_replaces_content_metadata_and_vector(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(["old text about cats"], metadatas=[{"v": 1}], ids=["doc"])
+    await store.aadd_texts(["new text about markets"], metadatas=[{"v": 2}], ids=["doc"])
+    assert await store.acount() == 1
+    (doc,) = await store.aget_by_ids(["doc"])
+    assert doc == Document("new text about markets", {"v": 2}, "doc")
+    (hit,) = await store.asimilarity_search("markets", k=1)
+    assert hit.id == "doc"
+
+
+@pytest.mark.asyncio
+async def test_a_batch_repeating_an_id_keeps_the_last_row(store: AsyncVectorStore) -> None:
+    ids = await store.aadd_texts(["one", "two"], metadatas=[{"n": 1}, {"n": 2}], ids=["x", "x"])
+    assert ids == ["x", "x"]
+    assert await store.aget_by_ids(["x"]) == [Document("two", {"n": 2}, "x")]
+    hits = await store.asimilarity_search_with_score("two", k=5)
+    assert [(d.id, round(s, 4)) for d, s in hits] == [("x", 0.0)]
+
+
+@pytest.mark.asyncio
+async def test_add_documents_uses_the_documents_ids(store: AsyncVectorStore) -> None:
+    docs = [Document("alpha", {"g": "a"}, "id-a"), Document("beta", {"g": "b"})]
+    ids = await store.aadd_documents(docs)
+    assert ids[0] == "id-a"
+    assert await store.aget_by_ids(ids) == [
+        Document("alpha", {"g": "a"}, "id-a"),
+        Document("beta", {"g": "b"}, ids[1]),
+    ]
+    again = await store.aadd_documents([Document("gamma")], ids=["id-g"])
+    assert again == ["id-g"]
+
+
+@pytest.mark.asyncio
+async def test_add_embeddings_stores_the_given_vectors(store: AsyncVectorStore) -> None:
+    vectors = np.eye(DIMENSION, dtype=np.float32)[:3].tolist()
+    ids = await store.aadd_embeddings(["e0", "e1", "e2"], vectors, ids=["0", "1", "2"])
+    assert ids == ["0", "1", "2"]
+    hits = await store.asimilarity_search_with_score_by_vector(vectors[1], k=1)
+    assert [(d.id, round(s, 6)) for d, s in hits] == [("1", 0.0)]
+
+
+@pytest.mark.asyncio
+async def test_metadata_round_trips_as_json(store: AsyncVectorStore) -> None:
+    meta: Dict[str, Any] = {
+        "s": "ünïcode ✓",
+        "i": 7,
+        "f": 1.5,
+        "b": True,
+        "n": None,
+        "list": [1, "x"],
+        "nested": {"deep": {"er": 1}},
+    }
+    await store.aadd_texts(["x"], metadatas=[meta], ids=["x"])
+    assert (await store.aget_by_ids(["x"]))[0].metadata == meta
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "metadata", [{"bad": object()}, {"nan": math.nan}, ["not", "a", "dict"], "text"]
+)
+async def test_bad_metadata_is_refused_before_writing(
+    store: AsyncVectorStore, metadata: Any
+) -> None:
+    with pytest.raises(InvalidMetadataError):
+        await store.aadd_texts(["ok", "bad"], metadatas=[{}, metadata])
+    assert await store.acount() == 0
+
+
+@pytest.mark.asyncio
+async def test_length_mismatches_are_refused(store: AsyncVectorStore) -> None:
+    with pytest.raises(InvalidArgumentError):
+        await store.aadd_texts(["a", "b"], metadatas=[{}])
+    with pytest.raises(InvalidArgumentError):
+        await store.aadd_texts(["a", "b"], ids=["x"])
+    with pytest.raises(InvalidArgumentError):
+        await store.aadd_embeddings(["a", "b"], [[0.0] * DIMENSION])
+    with pytest.raises(InvalidArgumentError):
+        await store.aadd_texts([1, 2])  # type: ignore[list-item]
+    with pytest.raises(InvalidArgumentError):
+        await store.aadd_texts(["a"], ids=[""])
+    assert await store.acount() == 0
+
+
+@pytest.mark.asyncio
+async def test_wrong_dimension_is_refused(store: AsyncVectorStore) -> None:
+    with pytest.raises(DimensionMismatchError) as info:
+        await store.aadd_embeddings(["a"], [[1.0, 2.0]])
+    assert (info.value.expected, info.value.actual) == (DIMENSION, 2)
+    with pytest.raises(DimensionMismatchError):
+        await store.asimilarity_search_by_vector([1.0, 2.0, 3.0])
+    with pytest.raises(DimensionMismatchError):
+        await store.aadd_texts(["a"], ids=["a"]) if False else await AsyncVectorStore(
+            store.engine, HashEmbedding(DIMENSION + 1), store.collection_name
+        ).aadd_texts(["a"])
+    assert await store.acount() == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, 1e39])
+async def test_non_finite_vectors_are_refused(store: AsyncVectorStore, bad: float) -> None:
+    vector = [0.5] * DIMENSION
+    vector[3] = bad
+    with pytest.raises(NonFiniteVectorError) as info:
+        await store.aadd_embeddings(["ok", "bad"], [[0.5] * DIMENSION, vector])
+    assert info.value.row == 1
+    assert not math.isfinite(info.value.value)
+    with pytest.raises(NonFiniteVectorError):
+        await store.asimilarity_search_by_vector(vector)
+    assert await store.acount() == 0
+
+
+@pytest.mark.asyncio
+async def test_a_batch_failing_midway_in_embedding_writes_nothing(
+    engine: AsyncEngine, store: AsyncVectorStore
+) -> None:
+    broken = AsyncVectorStore(engine, BrokenEmbedding(DIMENSION, "c"), "docs")
+    with pytest.raises(InvalidArgumentError):
+        await broken.aadd_texts(["a", "b", "c", "d"])
+    assert await store.acount() == 0
+
+
+@pytest.mark.asyncio
+async def test_a_batch_failing_midway_in_the_database_writes_nothing(
+    store: AsyncVectorStore, sqlite_path: str
+) -> None:
+    await store.aadd_texts(["kept"], ids=["kept"])
+    # A real constraint failure on the third row, raised by SQLite inside the transaction.
+    with sqlite3.connect(sqlite_path) as conn:
+        conn.execute(
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON docs WHEN NEW.content = 'boom' "
+            "BEGIN SELECT RAISE(ABORT, 'boom refused'); END"
+        )
+    conn.close()
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.aadd_texts(["one", "two", "boom", "four"], ids=["1", "2", "3", "4"])
+    assert await store.acount() == 1
+    assert await store.aget_by_ids(["1", "2", "3", "4"]) == []
+    assert [d.id for d in await store.asimilarity_search("one", k=10)] == ["kept"]
+    # the store is still usable afterwards
+    await store.aadd_texts(["five"], ids=["5"])
+    assert await store.acount() == 2
+
+
+# -- reads --------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_get_by_ids_keeps_the_order_asked_and_skips_unknown_ids(
+    store: AsyncVectorStore,
+) -> None:
+    ids = await store.aadd_texts(TEXTS, ids=[f"id{i}" for i in range(len(TEXTS))])
+    got = await store.aget_by_ids(["id3", "missing", "id0", "id3"])
+    assert [d.id for d in got] == ["id3", "id0", "id3"]
+    assert await store.aget_by_ids([]) == []
+    assert [d.id for d in await store.aget_by_ids(tuple(ids))] == ids
+    assert [d.id for d in await store.aget_by_ids(iter(["id1"]))] == ["id1"]  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio
+async def test_get_by_many_ids(store: AsyncVectorStore) -> None:
+    n = 1200  # more than one chunk of bound parameters
+    vectors = np.random.default_rng(0).normal(size=(n, DIMENSION)).tolist()
+    ids = await store.aadd_embeddings([f"t{i}" for i in range(n)], vectors)
+    got = await store.aget_by_ids(ids[::-1])
+    assert [d.id for d in got] == ids[::-1]
+
+
+@pytest.mark.asyncio
+async def test_count_with_and_without_filter(store: AsyncVectorStore) -> None:
+    assert await store.acount() == 0
+    await store.aadd_texts(TEXTS, metadatas=[{"i": i} for i in range(len(TEXTS))])
+    assert await store.acount() == len(TEXTS)
+    assert await store.acount({"i": {"$gte": 3}}) == 2
+    assert await store.acount({}) == len(TEXTS)
+
+
+@pytest.mark.asyncio
+async def test_similarity_search_finds_the_closest_texts(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(TEXTS, ids=[str(i) for i in range(len(TEXTS))])
+    docs = await store.asimilarity_search("cats", k=2)
+    assert {d.id for d in docs} == {"0", "3"}
+    (top,) = await store.asimilarity_search("stock markets", k=1)
+    assert top.page_content == TEXTS[2]
+    assert len(await store.asimilarity_search("anything")) == 4  # k defaults to 4
+    assert len(await store.asimilarity_search("anything", k=50)) == len(TEXTS)
+
+
+@pytest.mark.asyncio
+async def test_search_scores_are_sorted_distances(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(TEXTS)
+    hits = await store.asimilarity_search_with_score(TEXTS[1], k=5)
+    scores = [s for _, s in hits]
+    assert hits[0][0].page_content == TEXTS[1]
+    assert scores == sorted(scores)
+    assert scores[0] == pytest.approx(0.0, abs=1e-6)
+    assert all(0.0 <= s <= 2.0 for s in scores)
+
+
+@pytest.mark.asyncio
+async def test_search_on_an_empty_collection_finds_nothing(store: AsyncVectorStore) -> None:
+    assert await store.asimilarity_search("anything") == []
+    assert await store.asimilarity_search("anything", filter={"x": 1}) == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("distance", ["cosine", "l2", "inner_product"])
+async def test_every_distance_ranks_and_scores_exactly(engine: AsyncEngine, distance: str) -> None:
+    await engine.ainit_vectorstore_table("vecs", vector_dimension=8, distance=distance)
+    store = AsyncVectorStore(engine, HashEmbedding(8), "vecs")
+    rng = np.random.default_rng(42)
+    matrix = rng.normal(size=(300, 8)).astype(np.float32)
+    ids = [f"v{i}" for i in range(len(matrix))]
+    await store.aadd_embeddings(ids, matrix.tolist(), ids=ids)
+    query = rng.normal(size=8).astype(np.float32)
+    if distance == "cosine":
+        unit = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+        expected = 1.0 - unit @ (query / np.linalg.norm(query))
+    elif distance == "l2":
+        expected = np.linalg.norm(matrix - query, axis=1)
+    else:
+        expected = -(matrix @ query)
+    order = np.argsort(expected, kind="stable")[:10]
+    hits = await store.asimilarity_search_with_score_by_vector(query.tolist(), k=10)
+    assert [d.id for d, _ in hits] == [ids[i] for i in order]
+    assert [s for _, s in hits] == pytest.approx(expected[order].tolist(), rel=1e-4, abs=1e-4)
+    docs = await store.asimilarity_search_by_vector(query.tolist(), k=3)
+    assert [d.id for d in docs] == [ids[i] for i in order[:3]]
+
+
+@pytest.mark.asyncio
+async def test_search_with_filter_only_returns_matching_documents(
+    store: AsyncVectorStore,
+) -> None:
+    await store.aadd_texts(
+        TEXTS,
+        metadatas=[{"animal": i != 2, "i": i} for i in range(len(TEXTS))],
+        ids=[str(i) for i in range(len(TEXTS))],
+    )
+    docs = await store.asimilarity_search("cats", k=10, filter={"animal": False})
+    assert [d.id for d in docs] == ["2"]
+    docs = await store.asimilarity_search("cats", k=2, filter={"i": {"$in": [1, 2, 4]}})
+    assert {d.id for d in docs} <= {"1", "2", "4"} and len(docs) == 2
+    assert await store.asimilarity_search("cats", filter={"i": 99}) == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("k", [0, -1, 1.5, True])
+async def test_bad_k_is_refused(store: AsyncVectorStore, k: Any) -> None:
+    with pytest.raises(InvalidArgumentError):
+        await store.asimilarity_search("x", k=k)
+    with pytest.raises(InvalidArgumentError):
+        await store.asimilarity_search_by_vector([0.0] * DIMENSION, k=k)
+
+
+@pytest.mark.asyncio
+async def test_a_bad_filter_fails_before_any_io(store: AsyncVectorStore) -> None:
+    with pytest.raises(UnknownFilterOperatorError):
+        await store.asimilarity_search("x", filter={"a": {"$regex": "x"}})
+    with pytest.raises(UnknownFilterOperatorError):
+        await store.acount({"a": {"$like": "x"}})
+    with pytest.raises(UnknownFilterOperatorError):
+        await store.adelete(filter={"$xor": []})
+
+
+# -- paging -------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_iter_documents_pages_through_everything_once(store: AsyncVectorStore) -> None:
+    ids = [f"{i:03d}" for i in range(23)]
+    await store.aadd_texts([f"text {i}" for i in range(23)], ids=ids[::-1])
+    seen = [d.id async for d in store.aiter_documents(batch_size=5)]
+    assert seen == sorted(ids)
+    seen_exact_pages = [d.id async for d in store.aiter_documents(batch_size=23)]
+    assert seen_exact_pages == sorted(ids)
+    first = [d async for d in store.aiter_documents(batch_size=1)][0]
+    assert (first.id, first.page_content) == ("000", "text 22")
+
+
+@pytest.mark.asyncio
+async def test_iter_documents_with_filter(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(
+        [f"t{i}" for i in range(30)],
+        metadatas=[{"even": i % 2 == 0, "i": i} for i in range(30)],
+        ids=[f"{i:02d}" for i in range(30)],
+    )
+    odd = [d.metadata["i"] async for d in store.aiter_documents({"even": False}, batch_size=4)]
+    assert odd == list(range(1, 30, 2))
+    none = [d async for d in store.aiter_documents({"i": {"$gt": 100}})]
+    assert none == []
+
+
+@pytest.mark.asyncio
+async def test_iter_documents_on_an_empty_collection(store: AsyncVectorStore) -> None:
+    assert [d async for d in store.aiter_documents()] == []
+
+
+@pytest.mark.asyncio
+async def test_iter_documents_refuses_a_bad_batch_size(store: AsyncVectorStore) -> None:
+    with pytest.raises(InvalidArgumentError):
+        async for _ in store.aiter_documents(batch_size=0):
+            pass
+
+
+@pytest.mark.asyncio
+async def test_iter_documents_stops_when_the_store_closes(store: AsyncVectorStore) -> None:
+    await store.aadd_texts([f"t{i}" for i in range(10)])
+    seen = 0
+    with pytest.raises(StoreClosedError):
+        async for _ in store.aiter_documents(batch_size=3):
+            seen += 1
+            if seen == 2:
+                await store.aclose()
+    assert seen == 3
+
+
+# -- deletion -----------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_delete_by_ids(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(TEXTS, ids=[str(i) for i in range(len(TEXTS))])
+    assert await store.adelete(["1", "3", "missing", "1"]) == 2
+    assert await store.acount() == len(TEXTS) - 2
+    assert await store.aget_by_ids(["1", "3"]) == []
+    assert "1" not in {d.id for d in await store.asimilarity_search(TEXTS[1], k=10)}
+    assert await store.adelete([]) == 0
+
+
+@pytest.mark.asyncio
+async def test_delete_by_filter_and_by_both(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(
+        TEXTS, metadatas=[{"i": i} for i in range(len(TEXTS))], ids=[str(i) for i in range(5)]
+    )
+    assert await store.adelete(filter={"i": {"$lt": 2}}) == 2
+    assert await store.adelete(ids=["2", "3"], filter={"i": 3}) == 1
+    assert [d.id async for d in store.aiter_documents()] == ["2", "4"]
+    assert await store.adelete(filter={}) == 2
+    assert await store.acount() == 0
+
+
+@pytest.mark.asyncio
+async def test_delete_needs_ids_or_a_filter(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(["x"])
+    with pytest.raises(InvalidArgumentError):
+        await store.adelete()
+    assert await store.acount() == 1
+
+
+@pytest.mark.asyncio
+async def test_deleted_then_re_added_ids_come_back(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(["cats purr"], ids=["x"])
+    assert [d.id for d in await store.asimilarity_search("cats")] == ["x"]
+    await store.adelete(["x"])
+    assert await store.asimilarity_search("cats") == []
+    await store.aadd_texts(["cats purr again"], ids=["x"])
+    assert [d.page_content for d in await store.asimilarity_search("cats")] == ["cats purr again"]
+
+
+# -- missing collection, closing ------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_every_method_on_a_missing_collection_raises(engine: AsyncEngine) -> None:
+    store = AsyncVectorStore(engine, HashEmbedding(DIMENSION), "nowhere")
+    calls = [
+        store.aadd_texts(["x"]),
+        store.aadd_embeddings(["x"], [[0.0] * DIMENSION]),
+        store.asimilarity_search("x"),
+        store.asimilarity_search("x", filter={"a": 1}),
+        store.aget_by_ids(["x"]),
+        store.aget_by_ids(["x", "y"]),
+        store.acount(),
+        store.adelete(["x"]),
+        store.adelete(filter={"a": 1}),
+        store.aapply_vector_index(),
+        store.adrop_vector_index(),
+    ]
+    for call in calls:
+        with pytest.raises(CollectionNotFoundError) as info:
+            await call
+        assert info.value.value == "nowhere"
+    with pytest.raises(CollectionNotFoundError):
+        async for _ in store.aiter_documents():
+            pass
+
+
+@pytest.mark.asyncio
+async def test_every_method_after_store_close_raises(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(["x"], ids=["x"])
+    async with store:
+        pass
+    assert store.closed
+    assert "closed" in repr(store)
+    calls = [
+        store.aadd_texts(["x"]),
+        store.aadd_documents([Document("x")]),
+        store.aadd_embeddings(["x"], [[0.0] * DIMENSION]),
+        store.asimilarity_search("x"),
+        store.asimilarity_search_with_score("x"),
+        store.asimilarity_search_by_vector([0.0] * DIMENSION),
+        store.aget_by_ids(["x"]),
+        store.acount(),
+        store.adelete(["x"]),
+        store.aapply_vector_index(),
+        store.adrop_vector_index(),
+    ]
+    for call in calls:
+        with pytest.raises(StoreClosedError):
+            await call
+    with pytest.raises(StoreClosedError):
+        async for _ in store.aiter_documents():
+            pass
+    with pytest.raises(StoreClosedError):
+        async with store:
+            pass
+    await store.aclose()  # closing twice is fine
+    assert not store.engine.closed
+
+
+@pytest.mark.asyncio
+async def test_every_method_after_engine_close_raises(
+    engine: AsyncEngine, store: AsyncVectorStore
+) -> None:
+    await store.aadd_texts(["x"], ids=["x"])
+    await engine.aclose()
+    calls = [
+        store.aadd_texts(["x"]),
+        store.asimilarity_search("x"),
+        store.aget_by_ids(["x"]),
+        store.acount(),
+        store.adelete(["x"]),
+    ]
+    for call in calls:
+        with pytest.raises(EngineClosedError):
+            await call
+    with pytest.raises(EngineClosedError):
+        async for _ in store.aiter_documents():
+            pass
+
+
+@pytest.mark.asyncio
+async def test_store_exposes_its_parts(
+    engine: AsyncEngine, store: AsyncVectorStore, embeddings: HashEmbedding
+) -> None:
+    assert store.engine is engine
+    assert store.embeddings is embeddings
+    assert store.collection_name == "docs"
+    assert "docs" in repr(store)
