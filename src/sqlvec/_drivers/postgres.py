@@ -39,7 +39,7 @@ from typing import (
     Tuple,
     TypeVar,
 )
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import psycopg
 import psycopg.errors
@@ -142,7 +142,8 @@ class PostgresSettings:
         policy = retry or RetryPolicy()
         if retry_changes:
             policy = RetryPolicy(**{**_policy_dict(policy), **retry_changes})
-        conninfo = "postgresql://" + location + ("?" + urlencode(params) if params else "")
+        query_text = urlencode(params, quote_via=quote)  # libpq reads "+" literally, not as a space
+        conninfo = "postgresql://" + location + ("?" + query_text if params else "")
         try:
             conninfo_to_dict(conninfo)
         except psycopg.ProgrammingError as exc:
@@ -402,6 +403,19 @@ class AsyncPostgresDriver:
                 if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
                     self._collections.pop(table, None)
                 raise _translate(exc, self.settings, table, timed_out) from exc
+
+    async def run(
+        self,
+        work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
+        *,
+        idempotent: bool,
+        transaction: bool = True,
+    ) -> T:
+        """Run your own `await work(conn)` under this driver's pool, timeouts and retries.
+
+        Pass idempotent=True only if running the work twice equals running it once.
+        """
+        return await self._run(work, idempotent=idempotent, transaction=transaction)
 
     async def _attempt(
         self,
@@ -889,6 +903,19 @@ class PostgresDriver:
                 if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
                     self._collections.pop(table, None)
                 raise _translate(exc, self.settings, table, timed_out) from exc
+
+    def run(
+        self,
+        work: Callable[[psycopg.Connection[Any]], T],
+        *,
+        idempotent: bool,
+        transaction: bool = True,
+    ) -> T:
+        """Run your own `work(conn)` under this driver's pool, timeouts and retries.
+
+        Pass idempotent=True only if running the work twice equals running it once.
+        """
+        return self._run(work, idempotent=idempotent, transaction=transaction)
 
     def _attempt(
         self,
