@@ -11,11 +11,16 @@ import pytest_asyncio
 from sqlvec._async import AsyncEngine, AsyncVectorStore
 from sqlvec.embeddings import HashEmbedding
 
+try:  # see tests/conftest.py
+    from tests.postgres_server import schema_url
+except ImportError:
+    from postgres_server import schema_url  # type: ignore[no-redef]
+
 DIMENSION = 128
 
 #: Backends the client tests run against; add one by adding a parameter here and an
 #: URL for it in `engine_url`.
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -23,6 +28,10 @@ def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty database for one test."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'sqlvec.db'}"
+    elif request.param == "postgresql":
+        # Looked up here so that the server starts only when a PostgreSQL test runs.
+        with schema_url(request.getfixturevalue("postgres_dsn")) as url:
+            yield url
     else:  # pragma: no cover - guarded by BACKENDS
         raise ValueError(f"unknown backend {request.param!r}")
 
