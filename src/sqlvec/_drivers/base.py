@@ -19,7 +19,9 @@ Contract shared by every backend
   (pgvector's `<=>`, `<->`, `<#>`).
 - Collections: `init_table` records dimension and distance beside the table so that
   `collection_info` can answer without the caller's help; every method on a table that
-  does not exist raises `CollectionNotFoundError`.
+  does not exist raises `CollectionNotFoundError`. `upsert` and `search` check vectors
+  against the dimension recorded when they run (another connection may have dropped and
+  recreated the collection since) and raise `DimensionMismatchError`.
 - Atomicity: `upsert` and `delete` run in one transaction each; a failure leaves nothing.
   Upsert keys on `id`: an existing id has its content, metadata and embedding replaced.
 - Closing: after `close()`, every method raises `EngineClosedError`; `close()` is

@@ -1,0 +1,147 @@
+"""Metadata filters end to end: every operator, nesting, types, and refused filters."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, AsyncIterator, Dict
+
+import pytest
+import pytest_asyncio
+
+from sqlvec._async import AsyncEngine, AsyncVectorStore
+from sqlvec.embeddings import HashEmbedding
+from sqlvec.errors import (
+    FilterTypeError,
+    InvalidFilterError,
+    SqlvecError,
+    UnknownFilterOperatorError,
+)
+
+METADATA: Dict[str, Dict[str, Any]] = {
+    "a": {"color": "red", "size": 1, "price": 9.5, "ok": True, "owner": {"name": "ann"}},
+    "b": {"color": "blue", "size": 2, "price": 20, "ok": False, "owner": {"name": "bob"}},
+    "c": {"color": "green", "size": 3, "price": 30.25, "ok": True},
+    "d": {"color": "red", "size": 10, "ok": False, "note": None},
+    "e": {"size": "large", "tags": ["red"]},
+    "f": {},
+}
+
+CASES = [
+    pytest.param({"color": "red"}, "ad", id="plain equality"),
+    pytest.param({"color": {"$eq": "red"}}, "ad", id="$eq"),
+    pytest.param({"color": {"$ne": "red"}}, "bcef", id="$ne matches missing keys"),
+    pytest.param({"size": {"$lt": 3}}, "ab", id="$lt ignores other types"),
+    pytest.param({"size": {"$lte": 3}}, "abc", id="$lte"),
+    pytest.param({"size": {"$gt": 2}}, "cd", id="$gt"),
+    pytest.param({"size": {"$gte": 2}}, "bcd", id="$gte"),
+    pytest.param({"size": {"$gt": 1, "$lt": 10}}, "bc", id="two operators are ANDed"),
+    pytest.param({"price": {"$gte": 9.5}}, "abc", id="floats"),
+    pytest.param({"price": 20.0}, "b", id="float equals int"),
+    pytest.param({"size": {"$gt": "a"}}, "e", id="strings compare with strings"),
+    pytest.param({"color": {"$in": ["red", "green"]}}, "acd", id="$in"),
+    pytest.param({"color": {"$nin": ["red", "green"]}}, "bef", id="$nin"),
+    pytest.param({"size": {"$in": [1, "large"]}}, "ae", id="$in with mixed types"),
+    pytest.param({"color": {"$in": []}}, "", id="$in empty"),
+    pytest.param({"color": {"$nin": []}}, "abcdef", id="$nin empty"),
+    pytest.param({"ok": True}, "ac", id="true"),
+    pytest.param({"ok": False}, "bd", id="false"),
+    pytest.param({"ok": {"$in": [True, False]}}, "abcd", id="$in booleans"),
+    pytest.param({"ok": {"$ne": True}}, "bdef", id="$ne true"),
+    pytest.param({"ok": 1}, "", id="1 is not true"),
+    pytest.param({"size": True}, "", id="true is not 1"),
+    pytest.param({"owner.name": "bob"}, "b", id="dotted path"),
+    pytest.param({"tags": "red"}, "", id="arrays are not searched"),
+    pytest.param({"color": "red", "ok": False}, "d", id="several keys are ANDed"),
+    pytest.param({"$and": [{"color": "red"}, {"size": {"$gt": 5}}]}, "d", id="$and"),
+    pytest.param({"$or": [{"color": "blue"}, {"size": "large"}]}, "be", id="$or"),
+    pytest.param({"$not": {"color": "red"}}, "bcef", id="$not"),
+    pytest.param(
+        {"$or": [{"$and": [{"color": "red"}, {"ok": True}]}, {"$not": {"size": {"$lte": 3}}}]},
+        "adef",
+        id="nested",
+    ),
+    pytest.param({"$not": {"$not": {"color": "red"}}}, "ad", id="double negation"),
+    pytest.param({"color": "x' OR '1'='1"}, "", id="quotes are just data"),
+    pytest.param({}, "abcdef", id="empty filter matches all"),
+]
+
+
+@pytest_asyncio.fixture
+async def filtered(engine: AsyncEngine) -> AsyncIterator[AsyncVectorStore]:
+    """A collection holding the METADATA rows, ids "a".."f"."""
+    await engine.ainit_vectorstore_table("filtered", vector_dimension=16)
+    store = AsyncVectorStore(engine, HashEmbedding(16), "filtered")
+    ids = sorted(METADATA)
+    await store.aadd_texts([f"document {i}" for i in ids], [METADATA[i] for i in ids], ids)
+    yield store
+    await store.aclose()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("spec", "expected"), CASES)
+async def test_filter_selects_the_expected_documents(
+    filtered: AsyncVectorStore, spec: Dict[str, Any], expected: str
+) -> None:
+    want = list(expected)
+    assert await filtered.acount(spec) == len(want)
+    assert [d.id async for d in filtered.aiter_documents(spec, batch_size=2)] == want
+    hits = await filtered.asimilarity_search("document", k=10, filter=spec)
+    assert sorted(d.id for d in hits if d.id) == want
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("spec", "expected"), CASES)
+async def test_delete_by_filter_removes_exactly_the_matches(
+    filtered: AsyncVectorStore, spec: Dict[str, Any], expected: str
+) -> None:
+    assert await filtered.adelete(filter=spec) == len(expected)
+    left = [d.id async for d in filtered.aiter_documents()]
+    assert left == [i for i in sorted(METADATA) if i not in expected]
+
+
+BAD = [
+    pytest.param({"a": {"$regex": "x"}}, UnknownFilterOperatorError, id="unknown operator"),
+    pytest.param({"$xor": [{"a": 1}]}, UnknownFilterOperatorError, id="unknown logical"),
+    pytest.param({"$eq": 1}, InvalidFilterError, id="operator without a field"),
+    pytest.param({"a": {"$in": "abc"}}, FilterTypeError, id="$in needs a list"),
+    pytest.param({"a": {"$lt": True}}, FilterTypeError, id="booleans are not ordered"),
+    pytest.param({"a": None}, FilterTypeError, id="None"),
+    pytest.param({"a": [1, 2]}, FilterTypeError, id="list operand"),
+    pytest.param({"a": {"$in": [[1]]}}, FilterTypeError, id="list in $in"),
+    pytest.param({"a": {"$gt": math.nan}}, FilterTypeError, id="NaN"),
+    pytest.param({"a": 2**70}, FilterTypeError, id="int beyond 64 bits"),
+    pytest.param({"$and": {"a": 1}}, FilterTypeError, id="$and needs a list"),
+    pytest.param({"$or": []}, InvalidFilterError, id="$or empty"),
+    pytest.param({"$not": [{"a": 1}]}, FilterTypeError, id="$not needs a dict"),
+    pytest.param({"a b": 1}, InvalidFilterError, id="space in key"),
+    pytest.param({"a'; DROP TABLE filtered; --": 1}, InvalidFilterError, id="injection in key"),
+    pytest.param({"a": {}}, InvalidFilterError, id="empty condition"),
+    pytest.param({"a": {"b": 1}}, InvalidFilterError, id="nested object"),
+    pytest.param({1: 2}, FilterTypeError, id="non-str key"),
+    pytest.param("color = 'red'", FilterTypeError, id="SQL string"),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("spec", "error"), BAD)
+async def test_bad_filters_raise_typed_errors(
+    filtered: AsyncVectorStore, spec: Any, error: type
+) -> None:
+    with pytest.raises(error) as info:
+        await filtered.acount(spec)
+    assert isinstance(info.value, SqlvecError)
+    with pytest.raises(error):
+        await filtered.asimilarity_search("document", filter=spec)
+    with pytest.raises(error):
+        await filtered.adelete(filter=spec)
+    assert await filtered.acount() == len(METADATA)
+
+
+@pytest.mark.asyncio
+async def test_the_offending_value_is_carried(filtered: AsyncVectorStore) -> None:
+    with pytest.raises(UnknownFilterOperatorError) as info:
+        await filtered.acount({"a": {"$near": 1}})
+    assert info.value.value == "$near"
+    with pytest.raises(FilterTypeError) as type_info:
+        await filtered.acount({"a": {"$gte": [1]}})
+    assert type_info.value.value == [1]
