@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -29,6 +30,13 @@ class Context:
     dropped_names: set[str] = field(default_factory=set)
     #: Local names bound by `import X` / `from X import Y`: local name -> (module, name or "").
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: How often each name is used outside import statements in the output (kept by the pass
+    #: itself, so fixing imports needs no extra walk over the tree).
+    uses: Counter[str] = field(default_factory=Counter)
+    #: > 0 while the pass is inside an import statement.
+    in_import: int = 0
+    #: True when an import sits below module level (in a def, class or if block).
+    nested_imports: bool = False
     #: Names used inside string annotations and __all__, which count as uses for imports.
     string_names: set[str] = field(default_factory=set)
     #: The running pass, for rewrites that transform a subtree themselves (async branches).
@@ -37,6 +45,11 @@ class Context:
     def record(self, node: cst.CSTNode, rule: str, before: str, after: str) -> None:
         """Note one change for --explain (located only if asked: positions cost a tree walk)."""
         self.changes.append((node, rule, before, after))
+
+    def drop(self, name: str) -> None:
+        """A rewrite removed one use of name (already counted): its import may now be unused."""
+        self.dropped_names.add(name)
+        self.uses[name] -= 1
 
     def error(self, node: cst.CSTNode, message: str, hint: str) -> SourceError:
         """A SourceError located at node."""

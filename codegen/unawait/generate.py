@@ -100,14 +100,15 @@ def transform_module(
 ) -> Output:
     """Convert one module; raises SourceError (with path:line:col and a hint) on what it cannot convert.
 
-    `project` holds the async names of the whole tree (see scan_module); this module's own are
-    always added. With explain=False, Output.changes is empty and no positions are computed.
+    `project` holds the async names of the whole tree, this module included (merge the
+    scan_module() of every file); without it, this module alone is scanned. With explain=False,
+    Output.changes is empty and no positions are computed.
     """
     config = config or _DEFAULT
-    # Imports from our own package, or from an async tree (`pkg._async.x`), name project classes.
     module_renames = module_path_renames(config)
-    own = scan_tree(parse_source(source, path), (*config.packages, *module_renames))
-    project = own if project is None else project.merge(own)
+    if project is None:
+        # Imports from our own package, or from an async tree (`pkg._async.x`), name project classes.
+        project = scan_tree(parse_source(source, path), (*config.packages, *module_renames))
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:

@@ -9,23 +9,6 @@ import libcst as cst
 from .context import Context, dotted_name
 
 
-class _UsedNames(cst.CSTVisitor):
-    """Every Name outside import statements: what the module still refers to."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
 def _binding(alias: cst.ImportAlias, from_import: bool) -> str:
     """The local name an import alias binds: `import a.b` binds `a`, `import a as b` binds `b`."""
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -139,9 +122,10 @@ def _import_line(dotted: str) -> cst.SimpleStatementLine:
 
 def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
     """Drop imports that became unused, dedupe renamed ones, add the modules the output needs."""
-    used = _UsedNames()
-    module.visit(used)
-    unused = {n for n in ctx.dropped_names if n not in used.names and n not in ctx.string_names}
+    # ctx.uses was counted by the pass itself: no extra walk over the tree is needed here.
+    unused = {n for n in ctx.dropped_names if ctx.uses[n] <= 0 and n not in ctx.string_names}
+    if not unused and not ctx.needed_modules and not ctx.dropped_names:
+        return module  # nothing was renamed or removed: imports are as they were
     needed = sorted(ctx.needed_modules - {"builtins"} - _imported_modules(list(module.body)))
     fixer = _FixImports(unused)
     body: list[cst.BaseStatement] = []
@@ -163,8 +147,8 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
                     at_top = at_top or not body
                 continue
             statement = fixed
-        else:
-            statement = statement.visit(fixer)  # type: ignore[assignment]
+        elif ctx.nested_imports and not isinstance(statement, cst.SimpleStatementLine):
+            statement = statement.visit(fixer)  # type: ignore[assignment]  # imports in blocks
         if at_top:
             # The module now starts here: no blank lines above its first statement.
             lines = list(statement.leading_lines)

@@ -37,4 +37,4 @@ class AsyncioCalls(Rewrite):
     def _drop(self, func: cst.BaseExpression) -> None:
         dotted = dotted_name(func)
         if dotted:
-            self.ctx.dropped_names.add(dotted.split(".")[0])
+            self.ctx.drop(dotted.split(".")[0])

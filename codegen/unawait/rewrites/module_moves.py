@@ -29,24 +29,9 @@ class ModuleMoves(Rewrite):
         for profile in ctx.names.config.profiles:
             moves.update(MODULE_MOVES_BY_PROFILE.get(profile, {}))
         self.moves: Mapping[tuple[str, str], tuple[str, str]] = moves
-        self._in_import = 0
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self._in_import += 1
-
-    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
-        self._in_import -= 1
-        return updated
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self._in_import += 1
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
-        self._in_import -= 1
-        return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        if self._in_import:
+        if self.ctx.in_import:
             return updated
         target = qualify(self.ctx, original)
         moved = self.moves.get(target) if target else None
@@ -54,7 +39,7 @@ class ModuleMoves(Rewrite):
             return updated
         module, name = moved
         dotted = dotted_name(original) or ""
-        self.ctx.dropped_names.add(dotted.split(".")[0])
+        self.ctx.drop(dotted.split(".")[0])
         self.ctx.record(original, "module-move", dotted, name if module == "builtins" else f"{module}.{name}")
         if module == "builtins":
             return cst.Name(name, lpar=updated.lpar, rpar=updated.rpar)

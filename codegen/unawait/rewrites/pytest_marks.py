@@ -24,6 +24,12 @@ def _is_async_mark(node: cst.BaseExpression) -> bool:
 class PytestMarks(Rewrite):
     """Test marks that only make sense for coroutines disappear from sync tests."""
 
+    def _drop_mark(self, mark: cst.BaseExpression) -> None:
+        """One removed mark: one use less of its root name (`pytest` or `mark`)."""
+        if isinstance(mark, cst.Call):
+            mark = mark.func
+        self.ctx.drop((dotted_name(mark) or "").split(".")[0])
+
     def _strip(self, original: cst.CSTNode, decorators: tuple[cst.Decorator, ...]) -> tuple[cst.Decorator, ...] | None:
         kept: list[cst.Decorator] = []
         carry: list[cst.EmptyLine] = []
@@ -31,7 +37,7 @@ class PytestMarks(Rewrite):
             if _is_async_mark(decorator.decorator):
                 self.ctx.record(original, "pytest-mark", dotted_name(decorator.decorator) or "mark", "")
                 carry.extend(decorator.leading_lines)  # comments above a removed mark stay
-                self.ctx.dropped_names.add("pytest")
+                self._drop_mark(decorator.decorator)
                 continue
             if carry:
                 decorator = decorator.with_changes(leading_lines=[*carry, *decorator.leading_lines])
@@ -70,15 +76,19 @@ class PytestMarks(Rewrite):
         value = assign.value
         if _is_async_mark(value):
             self.ctx.record(original, "pytest-mark", "pytestmark = ...asyncio", "")
-            self.ctx.dropped_names.add("pytest")
+            self._drop_mark(value)
+            self.ctx.drop("pytestmark")
             return cst.RemoveFromParent()
         if isinstance(value, (cst.List, cst.Tuple)):
             elements = [e for e in value.elements if not _is_async_mark(e.value)]
             if len(elements) == len(value.elements):
                 return updated
             self.ctx.record(original, "pytest-mark", "pytestmark = [...asyncio]", "")
-            self.ctx.dropped_names.add("pytest")
+            for element in value.elements:
+                if _is_async_mark(element.value):
+                    self._drop_mark(element.value)
             if not elements:
+                self.ctx.drop("pytestmark")
                 return cst.RemoveFromParent()
             elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
             return updated.with_changes(body=[assign.with_changes(value=value.with_changes(elements=elements))])

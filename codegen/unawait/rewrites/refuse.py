@@ -14,22 +14,7 @@ class Refuse(Rewrite):
 
     def __init__(self, ctx: object) -> None:
         super().__init__(ctx)  # type: ignore[arg-type]
-        self._in_import = 0
         self._async_scopes: list[bool] = []  # per enclosing def/lambda: is it async?
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self._in_import += 1
-
-    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
-        self._in_import -= 1
-        return updated
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self._in_import += 1
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
-        self._in_import -= 1
-        return updated
 
     def _check(self, node: cst.BaseExpression) -> None:
         target = qualify(self.ctx, node)
@@ -38,7 +23,7 @@ class Refuse(Rewrite):
             raise self.ctx.error(node, f"{module}.{name} has no sync equivalent", REFUSED[target])
 
     def visit_Name(self, node: cst.Name) -> None:
-        if not self._in_import and node.value in self.ctx.imported:
+        if not self.ctx.in_import and node.value in self.ctx.imported:
             self._check(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -46,7 +31,7 @@ class Refuse(Rewrite):
             raise self.ctx.error(
                 node, f".{node.attr.value} has no sync equivalent", REFUSED_ATTRIBUTES[node.attr.value]
             )
-        if not self._in_import:
+        if not self.ctx.in_import:
             self._check(node)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:

@@ -26,6 +26,8 @@ class RenameNames(Rewrite):
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         rename = self.ctx.names.rename(updated.value)
+        if not self.ctx.in_import:
+            self.ctx.uses[updated.value if rename is None else rename.new] += 1
         if rename is None:
             return updated
         self.ctx.dropped_names.add(updated.value)
@@ -40,4 +42,7 @@ class RenameNames(Rewrite):
         if new is None:
             return updated
         self.ctx.record(original, "config-rename", dotted or "", new)
+        if not self.ctx.in_import:
+            self.ctx.drop(dotted.split(".")[0] if dotted else "")
+            self.ctx.uses[new.split(".")[0]] += 1
         return dotted_expr(new).with_changes(lpar=updated.lpar, rpar=updated.rpar)

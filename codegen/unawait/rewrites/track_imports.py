@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..context import dotted_name
+from ..context import Context, dotted_name
 from ._base import Rewrite
 
 
 class TrackImports(Rewrite):
     """Fills ctx.imported, which the module-qualified rewrites (asyncio.sleep ...) consult."""
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._depth = 0  # inside def, class or compound statement bodies
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._depth += 1
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        self._depth -= 1
+        return updated
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        self.ctx.in_import -= 1
+        return updated
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        self.ctx.in_import -= 1
+        return updated
+
     def visit_Import(self, node: cst.Import) -> None:
+        self.ctx.in_import += 1
+        self.ctx.nested_imports = self.ctx.nested_imports or self._depth > 0
         for alias in node.names:
             module = dotted_name(alias.name) or ""
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -21,6 +42,8 @@ class TrackImports(Rewrite):
                 self.ctx.imported[top] = (top, "")
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.ctx.in_import += 1
+        self.ctx.nested_imports = self.ctx.nested_imports or self._depth > 0
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
         module = dotted_name(node.module) or ""

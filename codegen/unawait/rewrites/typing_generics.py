@@ -27,7 +27,7 @@ class TypingGenerics(Rewrite):
         if last in _UNWRAP and updated.slice:
             element = updated.slice[-1].slice
             if isinstance(element, cst.Index):
-                self.ctx.dropped_names.add(dotted.split(".")[0])
+                self.ctx.drop(dotted.split(".")[0])
                 self.ctx.record(original, "typing", f"{last}[T]", "T")
                 return element.value
         return updated
