@@ -1,0 +1,3 @@
+"""unawait's tests: the golden modules are data, not tests to collect."""
+
+collect_ignore = ["golden"]
