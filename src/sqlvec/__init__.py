@@ -2,7 +2,58 @@
 
 from __future__ import annotations
 
+from ._async import AsyncEngine, AsyncVectorStore
+from ._sync import Engine, VectorStore
 from .documents import Document
-from .errors import SqlvecError
+from .embeddings import Embeddings, HashEmbedding
+from .errors import (
+    ClosedError,
+    CollectionExistsError,
+    CollectionMismatchError,
+    CollectionNotFoundError,
+    DimensionMismatchError,
+    EngineClosedError,
+    FilterTypeError,
+    InvalidArgumentError,
+    InvalidFilterError,
+    InvalidIdentifierError,
+    InvalidMetadataError,
+    InvalidURLError,
+    MissingExtraError,
+    NonFiniteVectorError,
+    SqlvecError,
+    StoreClosedError,
+    UnknownDistanceError,
+    UnknownFilterOperatorError,
+)
+from .models import IndexSpec
 
-__all__ = ["Document", "SqlvecError"]
+__all__ = [
+    "AsyncEngine",
+    "AsyncVectorStore",
+    "ClosedError",
+    "CollectionExistsError",
+    "CollectionMismatchError",
+    "CollectionNotFoundError",
+    "DimensionMismatchError",
+    "Document",
+    "Embeddings",
+    "Engine",
+    "EngineClosedError",
+    "FilterTypeError",
+    "HashEmbedding",
+    "IndexSpec",
+    "InvalidArgumentError",
+    "InvalidFilterError",
+    "InvalidIdentifierError",
+    "InvalidMetadataError",
+    "InvalidURLError",
+    "MissingExtraError",
+    "NonFiniteVectorError",
+    "SqlvecError",
+    "StoreClosedError",
+    "UnknownDistanceError",
+    "UnknownFilterOperatorError",
+    "VectorStore",
+]
+__version__ = "0.1.0"

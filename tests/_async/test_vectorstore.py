@@ -45,6 +45,7 @@ class BrokenEmbedding(HashEmbedding):
         vectors = super().embed_documents(texts)
         return [v[:-1] if t == self.bad_text else v for t, v in zip(texts, vectors)]
 
+    # unawait: async-only
     async def aembed_documents(self, texts: Any) -> List[List[float]]:
         return self.embed_documents(texts)
 
@@ -449,21 +450,21 @@ async def test_deleted_then_re_added_ids_come_back(store: AsyncVectorStore) -> N
 async def test_every_method_on_a_missing_collection_raises(engine: AsyncEngine) -> None:
     store = AsyncVectorStore(engine, HashEmbedding(DIMENSION), "nowhere")
     calls = [
-        store.aadd_texts(["x"]),
-        store.aadd_embeddings(["x"], [[0.0] * DIMENSION]),
-        store.asimilarity_search("x"),
-        store.asimilarity_search("x", filter={"a": 1}),
-        store.aget_by_ids(["x"]),
-        store.aget_by_ids(["x", "y"]),
-        store.acount(),
-        store.adelete(["x"]),
-        store.adelete(filter={"a": 1}),
-        store.aapply_vector_index(),
-        store.adrop_vector_index(),
+        lambda: store.aadd_texts(["x"]),
+        lambda: store.aadd_embeddings(["x"], [[0.0] * DIMENSION]),
+        lambda: store.asimilarity_search("x"),
+        lambda: store.asimilarity_search("x", filter={"a": 1}),
+        lambda: store.aget_by_ids(["x"]),
+        lambda: store.aget_by_ids(["x", "y"]),
+        lambda: store.acount(),
+        lambda: store.adelete(["x"]),
+        lambda: store.adelete(filter={"a": 1}),
+        lambda: store.aapply_vector_index(),
+        lambda: store.adrop_vector_index(),
     ]
     for call in calls:
         with pytest.raises(CollectionNotFoundError) as info:
-            await call
+            await call()
         assert info.value.value == "nowhere"
     with pytest.raises(CollectionNotFoundError):
         async for _ in store.aiter_documents():
@@ -478,21 +479,21 @@ async def test_every_method_after_store_close_raises(store: AsyncVectorStore) ->
     assert store.closed
     assert "closed" in repr(store)
     calls = [
-        store.aadd_texts(["x"]),
-        store.aadd_documents([Document("x")]),
-        store.aadd_embeddings(["x"], [[0.0] * DIMENSION]),
-        store.asimilarity_search("x"),
-        store.asimilarity_search_with_score("x"),
-        store.asimilarity_search_by_vector([0.0] * DIMENSION),
-        store.aget_by_ids(["x"]),
-        store.acount(),
-        store.adelete(["x"]),
-        store.aapply_vector_index(),
-        store.adrop_vector_index(),
+        lambda: store.aadd_texts(["x"]),
+        lambda: store.aadd_documents([Document("x")]),
+        lambda: store.aadd_embeddings(["x"], [[0.0] * DIMENSION]),
+        lambda: store.asimilarity_search("x"),
+        lambda: store.asimilarity_search_with_score("x"),
+        lambda: store.asimilarity_search_by_vector([0.0] * DIMENSION),
+        lambda: store.aget_by_ids(["x"]),
+        lambda: store.acount(),
+        lambda: store.adelete(["x"]),
+        lambda: store.aapply_vector_index(),
+        lambda: store.adrop_vector_index(),
     ]
     for call in calls:
         with pytest.raises(StoreClosedError):
-            await call
+            await call()
     with pytest.raises(StoreClosedError):
         async for _ in store.aiter_documents():
             pass
@@ -510,15 +511,15 @@ async def test_every_method_after_engine_close_raises(
     await store.aadd_texts(["x"], ids=["x"])
     await engine.aclose()
     calls = [
-        store.aadd_texts(["x"]),
-        store.asimilarity_search("x"),
-        store.aget_by_ids(["x"]),
-        store.acount(),
-        store.adelete(["x"]),
+        lambda: store.aadd_texts(["x"]),
+        lambda: store.asimilarity_search("x"),
+        lambda: store.aget_by_ids(["x"]),
+        lambda: store.acount(),
+        lambda: store.adelete(["x"]),
     ]
     for call in calls:
         with pytest.raises(EngineClosedError):
-            await call
+            await call()
     with pytest.raises(EngineClosedError):
         async for _ in store.aiter_documents():
             pass
