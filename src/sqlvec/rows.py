@@ -10,6 +10,9 @@ from .errors import InvalidArgumentError, InvalidMetadataError
 from .models import Batch
 from .vectors import as_matrix
 
+#: Batches this large are checked and converted off the event loop by the async store.
+OFFLOAD_ROWS = 256
+
 
 def new_id() -> str:
     """A fresh document id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import (
     Any,
@@ -22,8 +23,8 @@ from ..embeddings import Embeddings
 from ..errors import InvalidArgumentError, StoreClosedError
 from ..filters import Filter, parse_filter
 from ..identifiers import check_identifier
-from ..models import Batch, IndexSpec
-from ..rows import check_ids, check_positive, prepare_rows
+from ..models import IndexSpec
+from ..rows import OFFLOAD_ROWS, Rows, check_ids, check_positive, prepare_rows
 from ..vectors import as_vector
 from .engine import AsyncEngine
 
@@ -99,9 +100,30 @@ class AsyncVectorStore:
 
     # -- writes ----------------------------------------------------------------------
 
-    async def _write(self, batch: Batch) -> List[str]:
-        if len(batch):
-            await self._driver.upsert(self._table, batch)
+    async def _prepare(
+        self,
+        texts: Iterable[str],
+        metadatas: Optional[Sequence[Optional[Dict[str, Any]]]],
+        ids: Optional[Sequence[Optional[str]]],
+    ) -> Rows:
+        texts = list(texts)
+        if True:  # ASYNC
+            if len(texts) >= OFFLOAD_ROWS:
+                # Checking a large batch is CPU work: keep it off the event loop.
+                return await asyncio.to_thread(prepare_rows, texts, metadatas, ids)
+        return prepare_rows(texts, metadatas, ids)
+
+    async def _write(self, rows: Rows, vectors: Any) -> List[str]:
+        if not len(rows):
+            return []
+        if True:  # ASYNC
+            if len(rows) >= OFFLOAD_ROWS:
+                batch = await asyncio.to_thread(rows.with_vectors, vectors)
+            else:
+                batch = rows.with_vectors(vectors)
+        else:
+            batch = rows.with_vectors(vectors)
+        await self._driver.upsert(self._table, batch)
         return batch.ids
 
     async def aadd_texts(
@@ -117,11 +139,11 @@ class AsyncVectorStore:
         """
         self._check_open()
         # Check everything but the vectors before spending time on embeddings.
-        rows = prepare_rows(texts, metadatas, ids)
+        rows = await self._prepare(texts, metadatas, ids)
         if not rows.texts:
             return []
         vectors = await self._embeddings.aembed_documents(rows.texts)
-        return await self._write(rows.with_vectors(vectors))
+        return await self._write(rows, vectors)
 
     async def aadd_documents(
         self, documents: Iterable[Document], ids: Optional[Sequence[Optional[str]]] = None
@@ -145,7 +167,8 @@ class AsyncVectorStore:
     ) -> List[str]:
         """Upsert texts with precomputed vectors (one per text); returns the ids."""
         self._check_open()
-        return await self._write(prepare_rows(texts, metadatas, ids).with_vectors(embeddings))
+        rows = await self._prepare(texts, metadatas, ids)
+        return await self._write(rows, embeddings)
 
     async def adelete(
         self,

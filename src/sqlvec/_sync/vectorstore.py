@@ -3,7 +3,6 @@
 """AsyncVectorStore: documents, embeddings and similarity search over one collection."""
 
 from __future__ import annotations
-
 from types import TracebackType
 from typing import (
     Any,
@@ -24,8 +23,8 @@ from ..embeddings import Embeddings
 from ..errors import InvalidArgumentError, StoreClosedError
 from ..filters import Filter, parse_filter
 from ..identifiers import check_identifier
-from ..models import Batch, IndexSpec
-from ..rows import check_ids, check_positive, prepare_rows
+from ..models import IndexSpec
+from ..rows import Rows, check_ids, check_positive, prepare_rows
 from ..vectors import as_vector
 from .engine import Engine
 
@@ -101,9 +100,20 @@ class VectorStore:
 
     # -- writes ----------------------------------------------------------------------
 
-    def _write(self, batch: Batch) -> List[str]:
-        if len(batch):
-            self._driver.upsert(self._table, batch)
+    def _prepare(
+        self,
+        texts: Iterable[str],
+        metadatas: Optional[Sequence[Optional[Dict[str, Any]]]],
+        ids: Optional[Sequence[Optional[str]]],
+    ) -> Rows:
+        texts = list(texts)
+        return prepare_rows(texts, metadatas, ids)
+
+    def _write(self, rows: Rows, vectors: Any) -> List[str]:
+        if not len(rows):
+            return []
+        batch = rows.with_vectors(vectors)
+        self._driver.upsert(self._table, batch)
         return batch.ids
 
     def add_texts(
@@ -119,11 +129,11 @@ class VectorStore:
         """
         self._check_open()
         # Check everything but the vectors before spending time on embeddings.
-        rows = prepare_rows(texts, metadatas, ids)
+        rows = self._prepare(texts, metadatas, ids)
         if not rows.texts:
             return []
         vectors = self._embeddings.embed_documents(rows.texts)
-        return self._write(rows.with_vectors(vectors))
+        return self._write(rows, vectors)
 
     def add_documents(
         self, documents: Iterable[Document], ids: Optional[Sequence[Optional[str]]] = None
@@ -147,7 +157,8 @@ class VectorStore:
     ) -> List[str]:
         """Upsert texts with precomputed vectors (one per text); returns the ids."""
         self._check_open()
-        return self._write(prepare_rows(texts, metadatas, ids).with_vectors(embeddings))
+        rows = self._prepare(texts, metadatas, ids)
+        return self._write(rows, embeddings)
 
     def delete(
         self,
