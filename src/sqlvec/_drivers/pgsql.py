@@ -170,8 +170,15 @@ class PgSQL:
         )
 
     def collection_info(self) -> str:
-        """dimension, distance, index_spec of a collection (param: name)."""
-        return f"SELECT dimension, distance, index_spec FROM {CATALOG} WHERE name = %s"
+        """dimension, distance, index_spec and the table's OID (params: quoted name, name).
+
+        The OID changes when the table is dropped and created again, which is how a driver
+        notices that its cached description of a collection is out of date.
+        """
+        return (
+            "SELECT dimension, distance, index_spec, to_regclass(%s)::oid::int8 "
+            f"FROM {CATALOG} WHERE name = %s"
+        )
 
     def drop_table(self, table: str) -> str:
         """Drop one collection's table (its indexes go with it)."""
@@ -264,7 +271,7 @@ class PgSQL:
         if k is not None:
             limit = " LIMIT %s"
         text = (
-            f"SELECT id, content, metadata, embedding {op} {vector} AS distance "
+            f"SELECT id, content, metadata, embedding {op} {vector} AS distance, tableoid::int8 "
             f"FROM {quote_identifier(table)} WHERE {sql} ORDER BY distance{limit}"
         )
         if k is not None:

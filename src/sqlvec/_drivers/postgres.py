@@ -58,6 +58,7 @@ from ..errors import (
     SqlvecError,
 )
 from ..filters import Filter
+from ..identifiers import quote_identifier
 from ..models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ..pool import (
     DatabaseConnectionError,
@@ -83,6 +84,9 @@ T = TypeVar("T")
 #: Extra seconds the client waits past `request_timeout` before cancelling on its own, so
 #: that the server's statement_timeout (which keeps the connection usable) normally wins.
 CLIENT_GRACE = 1.0
+
+#: SQLSTATE 22000: pgvector's "different vector dimensions" / "expected N dimensions".
+DATA_EXCEPTION = "22000"
 
 _RETRY_KEYS = {
     "retry_attempts": "attempts",
@@ -238,6 +242,15 @@ def _info_from_row(table: str, row: Optional[Sequence[Any]]) -> CollectionInfo:
     return CollectionInfo(table, int(row[0]), str(row[1]), spec_from_json(row[2]))
 
 
+def _oid_from_row(row: Optional[Sequence[Any]]) -> Optional[int]:
+    return None if row is None or len(row) < 4 or row[3] is None else int(row[3])
+
+
+def _stale(oid: Optional[int], rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether search rows came from another table than the one the cache describes."""
+    return bool(rows) and rows[0][4] != oid
+
+
 def _check_existing(table: str, info: CollectionInfo, dimension: int, distance: str) -> None:
     if info.dimension != dimension:
         raise CollectionMismatchError(table, "dimension", info.dimension, dimension)
@@ -280,7 +293,9 @@ class AsyncPostgresDriver:
         self._open_lock: Optional[asyncio.Lock] = None
         self._closed = False
         self._vector_info: Optional[TypeInfo] = None
+        # What each collection looked like when last read, and its table's OID then.
         self._collections: Dict[str, CollectionInfo] = {}
+        self._oids: Dict[str, Optional[int]] = {}
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
 
@@ -451,6 +466,14 @@ class AsyncPostgresDriver:
             info = await self.collection_info(table)
         return info
 
+    async def _checked(self, table: str, vectors: Float32Array) -> CollectionInfo:
+        info = await self._collection(table)
+        if info.dimension != int(vectors.shape[-1]):
+            # The cache may predate a drop and re-create elsewhere: ask before refusing.
+            info = await self.collection_info(table)
+            _check_dimension(info, vectors)
+        return info
+
     # -- the AsyncDriver protocol ----------------------------------------------------------
 
     async def ping(self) -> None:
@@ -472,7 +495,9 @@ class AsyncPostgresDriver:
             if lock is not None:
                 await conn.execute(lock)
             await conn.execute(sql.catalog_ddl())
-            row = await (await conn.execute(sql.collection_info(), [table])).fetchone()
+            row = await (
+                await conn.execute(sql.collection_info(), [quote_identifier(table), table])
+            ).fetchone()
             if row is not None:
                 existing = _info_from_row(table, row)
                 if not if_not_exists:
@@ -497,7 +522,9 @@ class AsyncPostgresDriver:
             if lock is not None:
                 await conn.execute(lock)
             await conn.execute(sql.catalog_ddl())
-            row = await (await conn.execute(sql.collection_info(), [table])).fetchone()
+            row = await (
+                await conn.execute(sql.collection_info(), [quote_identifier(table), table])
+            ).fetchone()
             if row is None and not if_exists:
                 raise CollectionNotFoundError(table)
             await conn.execute(sql.drop_table(table))
@@ -513,19 +540,21 @@ class AsyncPostgresDriver:
         """Dimension, distance and index from the catalog."""
         sql = self.sql
 
-        async def work(conn: psycopg.AsyncConnection[Any]) -> CollectionInfo:
-            cur = await conn.execute(sql.collection_info(), [table])
-            return _info_from_row(table, await cur.fetchone())
+        async def work(conn: psycopg.AsyncConnection[Any]) -> Tuple[CollectionInfo, Optional[int]]:
+            cur = await conn.execute(sql.collection_info(), [quote_identifier(table), table])
+            row = await cur.fetchone()
+            return _info_from_row(table, row), _oid_from_row(row)
 
-        info = await self._run(work, idempotent=True, transaction=False, table=table)
+        info, oid = await self._run(work, idempotent=True, transaction=False, table=table)
         self._collections[table] = info
+        self._oids[table] = oid
         return info
 
     async def upsert(self, table: str, batch: Batch) -> None:
         """Insert or replace the whole batch in one transaction (idempotent: ids are given)."""
         if len(batch) == 0:
             return
-        _check_dimension(await self._collection(table), batch.embeddings)
+        await self._checked(table, batch.embeddings)
         statement = self.sql.upsert(table)
         rows = _upsert_params(batch)
 
@@ -533,7 +562,12 @@ class AsyncPostgresDriver:
             async with conn.cursor() as cur:
                 await cur.executemany(statement, rows)
 
-        await self._run(work, idempotent=True, table=table)
+        try:
+            await self._run(work, idempotent=True, table=table)
+        except DatabaseError as exc:
+            if exc.sqlstate == DATA_EXCEPTION:  # the table changed shape since it was cached
+                _check_dimension(await self.collection_info(table), batch.embeddings)
+            raise
 
     async def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
         """Documents by id, in the order asked."""
@@ -575,22 +609,46 @@ class AsyncPostgresDriver:
     async def search(
         self, table: str, query: Float32Array, k: int, where: Optional[Filter]
     ) -> List[Hit]:
-        """The k nearest rows; query-time index settings are SET LOCAL in the transaction."""
-        info = await self._collection(table)
-        _check_dimension(info, query)
-        statement, params = self.sql.search(table, info.distance, where, k)
-        params[0] = query
-        settings = self.sql.search_settings(info.index, k, where is not None)
-        resort = bool(settings) and info.index is not None and info.index.kind == "ivfflat"
+        """The k nearest rows; query-time index settings are SET LOCAL in the transaction.
 
+        The collection's description is cached; the rows tell (by their table's OID, or by
+        being fewer than k) when it may be stale, and the search then runs once more afresh.
+        """
+        info = await self._checked(table, query)
+        for fresh in (False, True):
+            statement, params = self.sql.search(table, info.distance, where, k)
+            params[0] = query
+            settings = self.sql.search_settings(info.index, k, where is not None)
+            resort = bool(settings) and info.index is not None and info.index.kind == "ivfflat"
+
+            try:
+                rows = await self._search_rows(table, settings, statement, params)
+            except DatabaseError as exc:
+                if fresh or exc.sqlstate != DATA_EXCEPTION:
+                    raise
+                info = await self.collection_info(table)
+                _check_dimension(info, query)
+                continue
+            if not fresh and (_stale(self._oids.get(table), rows) or len(rows) < k):
+                latest = await self.collection_info(table)
+                if latest != info or _stale(self._oids.get(table), rows):
+                    info = latest
+                    _check_dimension(info, query)
+                    continue
+            return _hits(rows, resort)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _search_rows(
+        self, table: str, settings: List[str], statement: str, params: List[Any]
+    ) -> List[Sequence[Any]]:
         async def work(conn: psycopg.AsyncConnection[Any]) -> List[Sequence[Any]]:
             for setting in settings:
                 await conn.execute(setting)
             cur = await conn.execute(statement, params, binary=True)
             return await cur.fetchall()
 
-        rows = await self._run(work, idempotent=True, transaction=bool(settings), table=table)
-        return _hits(rows, resort)
+        # Settings need a transaction for SET LOCAL; a lone SELECT does not.
+        return await self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
     async def page(
         self, table: str, where: Optional[Filter], after: Optional[str], limit: int
@@ -666,8 +724,7 @@ class AsyncPostgresDriver:
         self, table: str, query: Float32Array, where: Optional[Filter], batch_size: int = 100
     ) -> AsyncIterator[Hit]:
         """Matching rows nearest first, without a k: stop iterating when you have enough."""
-        info = await self._collection(table)
-        _check_dimension(info, query)
+        info = await self._checked(table, query)
         statement, params = self.sql.search(table, info.distance, where, None)
         params[0] = query
         async with self._cursor(statement, params, batch_size, table) as cur:
@@ -780,7 +837,9 @@ class PostgresDriver:
         self._open_lock = threading.Lock()
         self._closed = False
         self._vector_info: Optional[TypeInfo] = None
+        # What each collection looked like when last read, and its table's OID then.
         self._collections: Dict[str, CollectionInfo] = {}
+        self._oids: Dict[str, Optional[int]] = {}
         self._watchdog = _Watchdog()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
@@ -951,6 +1010,14 @@ class PostgresDriver:
             info = self.collection_info(table)
         return info
 
+    def _checked(self, table: str, vectors: Float32Array) -> CollectionInfo:
+        info = self._collection(table)
+        if info.dimension != int(vectors.shape[-1]):
+            # The cache may predate a drop and re-create elsewhere: ask before refusing.
+            info = self.collection_info(table)
+            _check_dimension(info, vectors)
+        return info
+
     # -- the Driver protocol ---------------------------------------------------------------
 
     def ping(self) -> None:
@@ -970,7 +1037,7 @@ class PostgresDriver:
             if lock is not None:
                 conn.execute(lock)
             conn.execute(sql.catalog_ddl())
-            row = conn.execute(sql.collection_info(), [table]).fetchone()
+            row = conn.execute(sql.collection_info(), [quote_identifier(table), table]).fetchone()
             if row is not None:
                 existing = _info_from_row(table, row)
                 if not if_not_exists:
@@ -995,7 +1062,7 @@ class PostgresDriver:
             if lock is not None:
                 conn.execute(lock)
             conn.execute(sql.catalog_ddl())
-            row = conn.execute(sql.collection_info(), [table]).fetchone()
+            row = conn.execute(sql.collection_info(), [quote_identifier(table), table]).fetchone()
             if row is None and not if_exists:
                 raise CollectionNotFoundError(table)
             conn.execute(sql.drop_table(table))
@@ -1011,18 +1078,20 @@ class PostgresDriver:
         """Dimension, distance and index from the catalog."""
         sql = self.sql
 
-        def work(conn: psycopg.Connection[Any]) -> CollectionInfo:
-            return _info_from_row(table, conn.execute(sql.collection_info(), [table]).fetchone())
+        def work(conn: psycopg.Connection[Any]) -> Tuple[CollectionInfo, Optional[int]]:
+            row = conn.execute(sql.collection_info(), [quote_identifier(table), table]).fetchone()
+            return _info_from_row(table, row), _oid_from_row(row)
 
-        info = self._run(work, idempotent=True, transaction=False, table=table)
+        info, oid = self._run(work, idempotent=True, transaction=False, table=table)
         self._collections[table] = info
+        self._oids[table] = oid
         return info
 
     def upsert(self, table: str, batch: Batch) -> None:
         """Insert or replace the whole batch in one transaction (idempotent: ids are given)."""
         if len(batch) == 0:
             return
-        _check_dimension(self._collection(table), batch.embeddings)
+        self._checked(table, batch.embeddings)
         statement = self.sql.upsert(table)
         rows = _upsert_params(batch)
 
@@ -1030,7 +1099,12 @@ class PostgresDriver:
             with conn.cursor() as cur:
                 cur.executemany(statement, rows)
 
-        self._run(work, idempotent=True, table=table)
+        try:
+            self._run(work, idempotent=True, table=table)
+        except DatabaseError as exc:
+            if exc.sqlstate == DATA_EXCEPTION:  # the table changed shape since it was cached
+                _check_dimension(self.collection_info(table), batch.embeddings)
+            raise
 
     def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
         """Documents by id, in the order asked."""
@@ -1066,21 +1140,45 @@ class PostgresDriver:
         return self._run(work, idempotent=True, transaction=False, table=table)
 
     def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
-        """The k nearest rows; query-time index settings are SET LOCAL in the transaction."""
-        info = self._collection(table)
-        _check_dimension(info, query)
-        statement, params = self.sql.search(table, info.distance, where, k)
-        params[0] = query
-        settings = self.sql.search_settings(info.index, k, where is not None)
-        resort = bool(settings) and info.index is not None and info.index.kind == "ivfflat"
+        """The k nearest rows; query-time index settings are SET LOCAL in the transaction.
 
+        The collection's description is cached; the rows tell (by their table's OID, or by
+        being fewer than k) when it may be stale, and the search then runs once more afresh.
+        """
+        info = self._checked(table, query)
+        for fresh in (False, True):
+            statement, params = self.sql.search(table, info.distance, where, k)
+            params[0] = query
+            settings = self.sql.search_settings(info.index, k, where is not None)
+            resort = bool(settings) and info.index is not None and info.index.kind == "ivfflat"
+
+            try:
+                rows = self._search_rows(table, settings, statement, params)
+            except DatabaseError as exc:
+                if fresh or exc.sqlstate != DATA_EXCEPTION:
+                    raise
+                info = self.collection_info(table)
+                _check_dimension(info, query)
+                continue
+            if not fresh and (_stale(self._oids.get(table), rows) or len(rows) < k):
+                latest = self.collection_info(table)
+                if latest != info or _stale(self._oids.get(table), rows):
+                    info = latest
+                    _check_dimension(info, query)
+                    continue
+            return _hits(rows, resort)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _search_rows(
+        self, table: str, settings: List[str], statement: str, params: List[Any]
+    ) -> List[Sequence[Any]]:
         def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
             for setting in settings:
                 conn.execute(setting)
             return conn.execute(statement, params, binary=True).fetchall()
 
-        rows = self._run(work, idempotent=True, transaction=bool(settings), table=table)
-        return _hits(rows, resort)
+        # Settings need a transaction for SET LOCAL; a lone SELECT does not.
+        return self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
     def page(
         self, table: str, where: Optional[Filter], after: Optional[str], limit: int
@@ -1156,8 +1254,7 @@ class PostgresDriver:
         self, table: str, query: Float32Array, where: Optional[Filter], batch_size: int = 100
     ) -> Iterator[Hit]:
         """Matching rows nearest first, without a k: stop iterating when you have enough."""
-        info = self._collection(table)
-        _check_dimension(info, query)
+        info = self._checked(table, query)
         statement, params = self.sql.search(table, info.distance, where, None)
         params[0] = query
         with self._cursor(statement, params, batch_size, table) as cur:
