@@ -53,31 +53,17 @@ def _parser() -> argparse.ArgumentParser:
         epilog=doc[1] if len(doc) > 1 else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "trees", nargs="*", metavar="SRC DEST", help="a one-off tree: async folder and sync folder"
-    )
-    parser.add_argument(
-        "--config", type=Path, metavar="PYPROJECT", help="read [tool.unawait] from this file"
-    )
+    parser.add_argument("trees", nargs="*", metavar="SRC DEST", help="a one-off tree: async folder and sync folder")
+    parser.add_argument("--config", type=Path, metavar="PYPROJECT", help="read [tool.unawait] from this file")
     mode = parser.add_argument_group("what to do (the last three write nothing)")
-    mode.add_argument(
-        "--check", action="store_true", help="exit 1 with a diff if anything is out of date"
-    )
+    mode.add_argument("--check", action="store_true", help="exit 1 with a diff if anything is out of date")
     mode.add_argument("--diff", action="store_true", help="print diffs of what would change")
-    mode.add_argument(
-        "--explain", action="store_true", help="print every rename and rewrite, and unused rules"
-    )
+    mode.add_argument("--explain", action="store_true", help="print every rename and rewrite, and unused rules")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    out.add_argument(
-        "-v", "--verbose", action="store_true", help="print every file, also unchanged ones"
-    )
-    parser.add_argument(
-        "-j", "--jobs", type=int, metavar="N", help="worker processes (default: up to 2)"
-    )
-    parser.add_argument(
-        "--no-cache", action="store_true", help="neither read nor write .unawait_cache/"
-    )
+    out.add_argument("-v", "--verbose", action="store_true", help="print every file, also unchanged ones")
+    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: up to 2)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write .unawait_cache/")
     parser.add_argument("--version", action="version", version=f"unawait {_version()}")
     return parser
 
@@ -91,9 +77,7 @@ def _version() -> str:
 def _config(args: argparse.Namespace) -> tuple[Config, bool]:
     """The Config to run and whether the cache may be used."""
     if args.trees and len(args.trees) != 2:
-        raise ConfigError(
-            f"expected SRC and DEST, got {len(args.trees)} path(s): {' '.join(args.trees)}"
-        )
+        raise ConfigError(f"expected SRC and DEST, got {len(args.trees)} path(s): {' '.join(args.trees)}")
     if not args.trees:
         pyproject = args.config if args.config else find_pyproject(Path.cwd())
         if not pyproject.is_file():
@@ -101,8 +85,7 @@ def _config(args: argparse.Namespace) -> tuple[Config, bool]:
         config = load_config(pyproject)
         if not config.trees:
             raise ConfigError(
-                f"{pyproject}: [tool.unawait] has no trees; add "
-                "trees = [{{ src = ..., dest = ... }}]"
+                f"{pyproject}: [tool.unawait] has no trees; add trees = [{{{{ src = ..., dest = ... }}}}]"
             )
         return config, True
     base = load_config(args.config) if args.config else Config()
@@ -138,9 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return report.exit_code
 
 
-def _print_report(
-    report: Report, args: argparse.Namespace, out: TextIO, err: TextIO, seconds: float
-) -> None:
+def _print_report(report: Report, args: argparse.Namespace, out: TextIO, err: TextIO, seconds: float) -> None:
     command = report.config.command
     if args.explain:
         _print_explain(report, out)
@@ -177,11 +158,13 @@ def _print_report(
         shown = (Status.CREATED, Status.UPDATED, Status.DELETED, Status.UNCHANGED)
         parts = [f"{counts[s]} {s.value}" for s in shown if counts.get(s)]
         print(f"unawait: {', '.join(parts) or 'no files'} ({seconds:.2f}s)", file=err)
+    if args.verbose:
+        cached = sum(1 for f in report.files if f.source) - report.converted
+        print(f"unawait: converted {report.converted} file(s); the cache vouched for {max(cached, 0)}", file=err)
     if any(p.kind == "source" for p in report.problems):
         failed = len({p.path for p in report.problems if p.kind == "source"})
         print(
-            f"unawait: {failed} source file(s) with errors were not generated; "
-            f"fix them, then run: {command}",
+            f"unawait: {failed} source file(s) with errors were not generated; fix them, then run: {command}",
             file=err,
         )
 
@@ -226,6 +209,4 @@ def _print_explain(report: Report, out: TextIO) -> None:
         for old in report.unused_renames:
             print(f"  {old} = {report.config.renames[old]!r}", file=out)
     for profile, entries in report.unused_profile_entries.items():
-        print(
-            f"profile {profile}: {len(entries)} entries never fired: {', '.join(entries)}", file=out
-        )
+        print(f"profile {profile}: {len(entries)} entries never fired: {', '.join(entries)}", file=out)

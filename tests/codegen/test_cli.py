@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from unawait import __file__ as unawait_init
 from unawait import generate
 from unawait.cli import main
 from unawait.config import Config
@@ -87,9 +88,7 @@ def test_no_arguments_generates_the_trees_of_the_nearest_pyproject(
     )
 
 
-def test_check_on_an_up_to_date_tree_exits_0(
-    proj: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_on_an_up_to_date_tree_exits_0(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
     unawait(capsys)
     code, out, err = unawait(capsys, "--check")
     assert (code, out) == (0, "")
@@ -109,10 +108,7 @@ def test_check_reports_every_kind_of_difference_with_a_diff_and_writes_nothing(
     assert "--- /dev/null\n+++ b/pkg/_sync/new.py\n" in out
     assert "--- a/pkg/_sync/gone.py\n+++ /dev/null\n" in out
     assert "-# mine\n" in out
-    assert (
-        "pkg/_sync/fetch.py: differs from its source pkg/_async/fetch.py (stale or edited by hand)"
-        in err
-    )
+    assert "pkg/_sync/fetch.py: differs from its source pkg/_async/fetch.py (stale or edited by hand)" in err
     assert "pkg/_sync/new.py: missing (generated from pkg/_async/new.py)" in err
     assert "pkg/_sync/gone.py: orphaned (its source pkg/_async/gone.py is gone)" in err
     assert "pkg/_sync/hand.py: hand-written file where a generated one belongs" in err
@@ -147,9 +143,7 @@ def test_generation_brings_the_tree_up_to_date_and_keeps_the_hand_written_file(
     assert unawait(capsys, "--check")[0] == 0
 
 
-def test_a_syntax_error_exits_2_with_location_and_hint(
-    proj: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_syntax_error_exits_2_with_location_and_hint(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(proj, {"pkg/_async/bad.py": "x = 1\nasync def broken(:\n    pass\n"})
     code, out, err = unawait(capsys)
     assert code == 2
@@ -163,18 +157,14 @@ def test_a_syntax_error_exits_2_with_location_and_hint(
     assert not (proj / "pkg/_sync/bad.py").exists()
 
 
-def test_source_errors_outrank_differences_in_check(
-    proj: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_source_errors_outrank_differences_in_check(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(proj, {"pkg/_async/bad.py": "def broken(:\n"})
     code, _, err = unawait(capsys, "--check")
     assert code == 2
     assert "pkg/_sync/fetch.py: missing" in err
 
 
-def test_diff_prints_what_would_change_and_writes_nothing(
-    proj: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_diff_prints_what_would_change_and_writes_nothing(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = snapshot(proj)
     code, out, err = unawait(capsys, "--diff")
     assert code == 0
@@ -228,9 +218,7 @@ def test_quiet_prints_nothing_on_success_and_verbose_lists_unchanged_files(
     assert err.startswith("pkg/_async/bad.py:1:")
 
 
-def test_a_one_off_tree(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_one_off_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path, {"aio/client.py": CLIENT})
     monkeypatch.chdir(tmp_path)
     code, _, err = unawait(capsys, "aio", "out")
@@ -264,9 +252,7 @@ def test_a_one_off_tree_with_renames_from_a_pyproject(
     ("argv", "files", "message"),
     [
         pytest.param([], {}, "no pyproject.toml with a [tool.unawait] table", id="no pyproject"),
-        pytest.param(
-            [], {"pyproject.toml": "[tool.unawait]\ntress = []\n"}, "unknown key", id="unknown key"
-        ),
+        pytest.param([], {"pyproject.toml": "[tool.unawait]\ntress = []\n"}, "unknown key", id="unknown key"),
         pytest.param([], {"pyproject.toml": "[tool.unawait\n"}, "pyproject.toml", id="broken toml"),
         pytest.param([], {"pyproject.toml": "[tool.unawait]\n"}, "has no trees", id="no trees"),
         pytest.param(
@@ -339,17 +325,24 @@ def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_python_dash_m_runs_the_command_line(proj: Path) -> None:
+    # The child must import this very unawait, however the test run found it.
+    path = os.environ.get("PYTHONPATH", "")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(unawait_init).parents[1]), path])),
+    }
     result = subprocess.run(
         [sys.executable, "-m", "unawait", "--check"],
         capture_output=True,
         text=True,
         cwd=proj,
+        env=env,
         check=False,
     )
     assert result.returncode == 1
     assert "run: nox -s codegen" in result.stderr
     result = subprocess.run(
-        [sys.executable, "-m", "unawait"], capture_output=True, text=True, cwd=proj, check=False
+        [sys.executable, "-m", "unawait"], capture_output=True, text=True, cwd=proj, env=env, check=False
     )
     assert result.returncode == 0
     assert (proj / "pkg/_sync/fetch.py").exists()
