@@ -1,0 +1,141 @@
+"""Vector math: validation, blobs, and the in-memory exact index against brute force."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sqlvec.errors import DimensionMismatchError, InvalidArgumentError, NonFiniteVectorError
+from sqlvec.vectors import (
+    ExactIndex,
+    as_matrix,
+    as_vector,
+    from_blob,
+    from_blobs,
+    normalize_rows,
+    to_blob,
+    top_k,
+)
+
+
+def test_as_matrix_converts_to_contiguous_float32() -> None:
+    m = as_matrix([[1, 2], [3, 4]])
+    assert m.dtype == np.float32 and m.flags.c_contiguous and m.shape == (2, 2)
+    assert as_matrix(np.ones((3, 5), dtype=np.float64)[:, ::2]).shape == (3, 3)
+    assert as_matrix([]).shape == (0, 0)
+    assert as_matrix([], 4).shape == (0, 4)
+
+
+@pytest.mark.parametrize("bad", [[[1, 2], [3]], [["a", "b"]], [[[1]]], [[]]])
+def test_as_matrix_refuses_ragged_or_odd_input(bad: object) -> None:
+    with pytest.raises(InvalidArgumentError):
+        as_matrix(bad)
+
+
+def test_as_matrix_checks_dimension_and_finiteness() -> None:
+    with pytest.raises(DimensionMismatchError) as info:
+        as_matrix([[1, 2, 3]], 2)
+    assert (info.value.expected, info.value.actual) == (2, 3)
+    with pytest.raises(NonFiniteVectorError) as nan:
+        as_matrix([[1, 2], [3, math.nan]])
+    assert nan.value.row == 1 and math.isnan(nan.value.value)
+    with pytest.raises(NonFiniteVectorError):
+        as_matrix([[1e300, 0]])  # overflows float32
+
+
+def test_as_vector_wants_one_dimension() -> None:
+    assert as_vector([1, 2, 3], 3).shape == (3,)
+    with pytest.raises(InvalidArgumentError):
+        as_vector([[1, 2]])
+    with pytest.raises(InvalidArgumentError):
+        as_vector("abc")
+    with pytest.raises(DimensionMismatchError):
+        as_vector([1, 2], 3)
+
+
+def test_blobs_round_trip() -> None:
+    m = np.random.default_rng(1).normal(size=(4, 7)).astype(np.float32)
+    blobs = [to_blob(row) for row in m]
+    assert all(len(b) == 28 for b in blobs)
+    assert np.array_equal(from_blobs(blobs, 7), m)
+    assert np.array_equal(from_blob(blobs[2]), m[2])
+    assert from_blobs([], 7).shape == (0, 7)
+
+
+def test_normalize_rows_leaves_zero_rows_alone() -> None:
+    out = normalize_rows(np.array([[3, 4], [0, 0]], dtype=np.float32))
+    assert np.allclose(out, [[0.6, 0.8], [0, 0]])
+
+
+def test_top_k_breaks_ties_by_key() -> None:
+    scores = np.array([1.0, 0.5, 0.5, 0.2], dtype=np.float32)
+    keys = np.array([10, 30, 20, 40])
+    assert top_k(scores, keys, 3).tolist() == [3, 2, 1]
+    assert top_k(scores, keys, 10).tolist() == [3, 2, 1, 0]
+    assert top_k(scores, keys, 0).tolist() == []
+
+
+def brute_force(distance: str, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    if distance == "cosine":
+        r = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-30)
+        return 1 - r @ (query / np.linalg.norm(query))
+    if distance == "l2":
+        return np.linalg.norm(rows - query, axis=1)
+    return -(rows @ query)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    distance=st.sampled_from(["cosine", "l2", "inner_product"]),
+    seed=st.integers(0, 2**32 - 1),
+    ops=st.lists(st.tuples(st.booleans(), st.integers(1, 30)), max_size=8),
+)
+def test_exact_index_matches_brute_force_through_writes(distance: str, seed: int, ops: list) -> None:
+    rng = np.random.default_rng(seed)
+    dim = 6
+    index = ExactIndex(distance, dim)
+    truth: dict = {}
+    next_key = 1
+    for insert, count in ops:
+        if insert or not truth:
+            # Mix fresh (growing) keys with updates of existing ones.
+            keys = [next_key + i for i in range(count)]
+            next_key += count
+            if truth:
+                keys += list(rng.choice(list(truth), size=min(3, len(truth)), replace=False))
+            vectors = rng.normal(size=(len(keys), dim)).astype(np.float32)
+            index.upsert(np.array(keys), vectors)
+            truth.update({int(k): v for k, v in zip(keys, vectors)})
+        else:
+            gone = list(rng.choice(list(truth), size=min(count, len(truth)), replace=False))
+            index.remove(np.array(gone))
+            for g in gone:
+                del truth[int(g)]
+    assert index.keys.tolist() == sorted(truth)
+    if not truth:
+        return
+    query = rng.normal(size=dim).astype(np.float32)
+    keys = np.array(sorted(truth))
+    expected = brute_force(distance, np.array([truth[k] for k in keys]), query)
+    k = min(5, len(keys))
+    got_keys, got_scores = index.search(query, k)
+    assert np.allclose(got_scores, np.sort(expected)[:k], atol=1e-4)
+    assert set(got_keys.tolist()) <= set(keys.tolist())
+    # a filtered search over every other key
+    subset = keys[::2]
+    sub_keys, _ = index.search(query, k, index.positions(subset))
+    assert set(sub_keys.tolist()) <= set(subset.tolist())
+
+
+def test_out_of_order_keys_are_kept_sorted() -> None:
+    index = ExactIndex("l2", 2)
+    index.upsert(np.array([5, 7]), np.array([[0, 0], [1, 1]], dtype=np.float32))
+    index.upsert(np.array([6, 1]), np.array([[2, 2], [3, 3]], dtype=np.float32))
+    assert index.keys.tolist() == [1, 5, 6, 7]
+    keys, scores = index.search(np.array([3, 3], dtype=np.float32), 1)
+    assert keys.tolist() == [1] and scores.tolist() == [0.0]
+    assert index.positions(np.array([6, 99, 1])).tolist() == [2, 0]
