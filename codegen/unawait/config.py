@@ -66,27 +66,37 @@ def _names(value: Any, key: str, pattern: re.Pattern[str] = _IDENTIFIER) -> tupl
 
 def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
     """Validate a [tool.unawait] table; every unknown key or wrong type is a ConfigError."""
-    known = {"trees", "renames", "keep", "strip", "async_word", "profiles", "packages", "exclude", "command"}
+    known = {
+        "trees",
+        "renames",
+        "keep",
+        "strip",
+        "async_word",
+        "profiles",
+        "packages",
+        "exclude",
+        "command",
+    }
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"[tool.unawait] unknown key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     trees = []
     for i, entry in enumerate(table.get("trees", [])):
         if not isinstance(entry, Mapping) or set(entry) != {"src", "dest"}:
-            raise ConfigError(f"[tool.unawait] trees[{i}] must be {{ src = \"...\", dest = \"...\" }}, got {entry!r}")
+            raise ConfigError(f'[tool.unawait] trees[{i}] must be {{ src = "...", dest = "..." }}, got {entry!r}')
         src, dest = Path(str(entry["src"])), Path(str(entry["dest"]))
         if src == dest:
             raise ConfigError(f"[tool.unawait] trees[{i}]: src and dest are the same folder {str(src)!r}")
         trees.append(Tree(src, dest))
     renames = table.get("renames", {})
     if not isinstance(renames, Mapping):
-        raise ConfigError(f"[tool.unawait] renames must be a table of old = \"new\", got {renames!r}")
+        raise ConfigError(f'[tool.unawait] renames must be a table of old = "new", got {renames!r}')
     for old, new in renames.items():
         if not isinstance(new, str) or not _DOTTED.match(old) or not _DOTTED.match(new):
             raise ConfigError(f"[tool.unawait] renames: {old!r} = {new!r} is not a rename of one name to another")
     async_word = table.get("async_word", "")
     if not isinstance(async_word, str) or (async_word and not _IDENTIFIER.match(async_word)):
-        raise ConfigError(f"[tool.unawait] async_word must be \"\" or a CamelCase word, got {async_word!r}")
+        raise ConfigError(f'[tool.unawait] async_word must be "" or a CamelCase word, got {async_word!r}')
     from .rules import PROFILES  # late import: rules imports nothing from here
 
     profiles = _names(table.get("profiles", []), "profiles", re.compile(r"^[a-z_]+$"))

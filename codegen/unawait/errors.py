@@ -14,7 +14,15 @@ class ConfigError(UnawaitError):
 class SourceError(UnawaitError):
     """Source code unawait cannot convert safely; carries path:line:col and a hint."""
 
-    def __init__(self, message: str, *, line: int = 0, column: int = 0, hint: str = "", path: str = "<string>"):
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int = 0,
+        column: int = 0,
+        hint: str = "",
+        path: str = "<string>",
+    ):
         super().__init__(message)
         self.message = message
         self.line = line

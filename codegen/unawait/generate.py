@@ -18,7 +18,9 @@ from .rewrites import Pipeline
 from .scan import ProjectNames, parse_source, scan_tree
 
 _DEFAULT = Config()
-_BUG_HINT = "this output would be wrong: please report it with the source; meanwhile move the code under `if True:  # ASYNC`"
+_BUG_HINT = (
+    "this output would be wrong: please report it with the source; meanwhile move the code under `if True:  # ASYNC`"
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,9 @@ def transform_module(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        raise SourceError(f"syntax error: {exc.message}", line=exc.raw_line, column=exc.raw_column + 1, path=path) from None
+        raise SourceError(
+            f"syntax error: {exc.message}", line=exc.raw_line, column=exc.raw_column + 1, path=path
+        ) from None
     names = NameMapper(config, project, module_renames=module_renames)
     ctx = Context(names=names, path=path, locate=_Positions(module))
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)

@@ -57,7 +57,9 @@ class _FixImports(cst.CSTTransformer):
                     names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
                     body.append(statement.with_changes(names=names))
             elif isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar):
-                module = "." * len(statement.relative) + (dotted_name(statement.module) if statement.module else "")
+                module = "." * len(statement.relative) + (
+                    (dotted_name(statement.module) or "") if statement.module else ""
+                )
                 names = [a for a in statement.names if self._keep(module, a, True)]
                 if names:
                     if len(names) < len(statement.names):
@@ -138,9 +140,9 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
             if fixed is None:
                 if needed:
                     # The new imports take the place of the first import line that went away.
-                    lines = [_import_line(m) for m in needed]
-                    lines[0] = lines[0].with_changes(leading_lines=statement.leading_lines)
-                    body.extend(lines)
+                    new_lines = [_import_line(m) for m in needed]
+                    new_lines[0] = new_lines[0].with_changes(leading_lines=statement.leading_lines)
+                    body.extend(new_lines)
                     needed = []
                 else:
                     carried.extend(line for line in statement.leading_lines if line.comment is not None)
@@ -151,10 +153,10 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
             statement = statement.visit(fixer)  # type: ignore[assignment]  # imports in blocks
         if at_top:
             # The module now starts here: no blank lines above its first statement.
-            lines = list(statement.leading_lines)
-            while lines and lines[0].comment is None:
-                lines.pop(0)
-            statement = statement.with_changes(leading_lines=lines)
+            blank: list[cst.EmptyLine] = list(statement.leading_lines)
+            while blank and blank[0].comment is None:
+                blank.pop(0)
+            statement = statement.with_changes(leading_lines=blank)
             at_top = False
         if carried:
             statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])

@@ -153,15 +153,16 @@ REFUSED_ATTRIBUTES: Mapping[str, str] = {
 KEEP_WORDS: frozenset[str] = frozenset(
     """
     a abort about abs absolute absorb abstract accept access accessor account accumulate ack
-    acknowledge acquire act action activate active actor actual adapt adapter add addr address
-    adjust admin admit adopt advance advise affect after again agent aggregate ago agree ahead
-    aim alert algo algorithm alias align alive all alloc allocate allow alpha already also alt
-    alter alternate always amend amount an analyse analysis analyze anchor and angle annotate
-    announce annotation answer any api app append application apply approve approx arch archive
-    are area arg args argv arm arrange array arrive as ascii ask aspect assemble assert assign
-    assignment assume at atom attach attempt attr attribute audio audit auth authenticate author
-    authorize auto autocommit available avg avoid await award axis
-    """.split()
+    acknowledge acquire act action activate active actor actual adapt adapter add addr
+    address adjust admin admit adopt advance advise affect after again agent aggregate ago
+    agree ahead aim alert algo algorithm alias align alive all alloc allocate allow alpha
+    already also alt alter alternate always amend amount an analyse analysis analyze anchor
+    and angle annotate announce annotation answer any api app append application apply
+    approve approx arch archive are area arg args argv arm arrange array arrive as ascii ask
+    aspect assemble assert assign assignment assume at atom attach attempt attr attribute
+    audio audit auth authenticate author authorize auto autocommit available avg avoid await
+    award axis
+    """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
 #: Markers, documented in README: an async-only branch, and a statement dropped from sync output.

@@ -5,17 +5,46 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from unawait import SourceError, generate_module
 
 REFUSED = [
-    pytest.param("import asyncio\n\nasync def f(a, b):\n    return await asyncio.gather(a, b)\n", 4, "asyncio.gather", id="gather"),
-    pytest.param("import asyncio\n\nasync def f(c):\n    asyncio.create_task(c)\n", 4, "asyncio.create_task", id="create_task"),
-    pytest.param("from asyncio import wait_for\n\nasync def f(c):\n    await wait_for(c, 1)\n", 4, "asyncio.wait_for", id="wait_for from-imported"),
-    pytest.param("import asyncio\n\ndef f():\n    return asyncio.get_running_loop()\n", 4, "asyncio.get_running_loop", id="get_running_loop"),
+    pytest.param(
+        "import asyncio\n\nasync def f(a, b):\n    return await asyncio.gather(a, b)\n",
+        4,
+        "asyncio.gather",
+        id="gather",
+    ),
+    pytest.param(
+        "import asyncio\n\nasync def f(c):\n    asyncio.create_task(c)\n",
+        4,
+        "asyncio.create_task",
+        id="create_task",
+    ),
+    pytest.param(
+        "from asyncio import wait_for\n\nasync def f(c):\n    await wait_for(c, 1)\n",
+        4,
+        "asyncio.wait_for",
+        id="wait_for from-imported",
+    ),
+    pytest.param(
+        "import asyncio\n\ndef f():\n    return asyncio.get_running_loop()\n",
+        4,
+        "asyncio.get_running_loop",
+        id="get_running_loop",
+    ),
     pytest.param("class F:\n    def __await__(self):\n        yield\n", 2, "__await__", id="__await__"),
-    pytest.param("async def f(loop, g):\n    await loop.run_in_executor(None, g)\n", 2, "run_in_executor", id="run_in_executor"),
-    pytest.param("import asyncio\n\nasync def f():\n    async with asyncio.TaskGroup() as tg:\n        pass\n", 4, "asyncio.TaskGroup", id="TaskGroup"),
+    pytest.param(
+        "async def f(loop, g):\n    await loop.run_in_executor(None, g)\n",
+        2,
+        "run_in_executor",
+        id="run_in_executor",
+    ),
+    pytest.param(
+        "import asyncio\n\nasync def f():\n    async with asyncio.TaskGroup() as tg:\n        pass\n",
+        4,
+        "asyncio.TaskGroup",
+        id="TaskGroup",
+    ),
 ]
 
 

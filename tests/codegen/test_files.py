@@ -77,11 +77,7 @@ def snapshot(root: Path) -> dict[str, tuple[str, bytes, int]]:
 
 def dest_files(root: Path) -> dict[str, bytes]:
     dest = root / "pkg/_sync"
-    return {
-        p.relative_to(dest).as_posix(): p.read_bytes()
-        for p in sorted(dest.rglob("*"))
-        if p.is_file()
-    }
+    return {p.relative_to(dest).as_posix(): p.read_bytes() for p in sorted(dest.rglob("*")) if p.is_file()}
 
 
 def statuses(report: Report) -> dict[str, Status]:
@@ -155,9 +151,7 @@ def test_header_names_the_source_and_the_command(tmp_path: Path) -> None:
             "# comment\n# coding: latin-1\n{h}x = 1\n",
             id="keeps a cookie on line 2 where it counts",
         ),
-        pytest.param(
-            "#!/usr/bin/env python", "#!/usr/bin/env python\n{h}", id="shebang without newline"
-        ),
+        pytest.param("#!/usr/bin/env python", "#!/usr/bin/env python\n{h}", id="shebang without newline"),
         pytest.param("x = 1\r\n", "{crlf}x = 1\r\n", id="in the file's own newlines"),
     ],
 )
@@ -183,9 +177,7 @@ def test_preserves_encoding_bom_newlines_and_mode(tmp_path: Path) -> None:
     assert run(config).exit_code == 0
     out = dest_files(tmp_path)
     h = header("pkg/_async/latin.py")
-    assert out["latin.py"] == f"# -*- coding: latin-1 -*-\n{h}def f():\n    g('é')\n".encode(
-        "latin-1"
-    )
+    assert out["latin.py"] == f"# -*- coding: latin-1 -*-\n{h}def f():\n    g('é')\n".encode("latin-1")
     h = header("pkg/_async/crlf.py").replace("\n", "\r\n")
     assert out["crlf.py"] == b"\xef\xbb\xbf" + f"{h}def f():\r\n    g()\r\n".encode()
     assert stat.S_IMODE((tmp_path / "pkg/_sync/crlf.py").stat().st_mode) == 0o755
@@ -290,9 +282,7 @@ def test_temporary_files_of_an_interrupted_run_are_removed(tmp_path: Path) -> No
 
 
 def test_orphans_are_deleted_with_their_bytecode_and_emptied_folders(tmp_path: Path) -> None:
-    config = project(
-        tmp_path, {"pkg/_async/sub/client.py": CLIENT, "pkg/_async/other/old.py": "x = 1\n"}
-    )
+    config = project(tmp_path, {"pkg/_async/sub/client.py": CLIENT, "pkg/_async/other/old.py": "x = 1\n"})
     run(config)
     write(
         tmp_path,
@@ -438,9 +428,7 @@ def test_a_syntax_error_is_located_and_the_other_files_are_still_generated(tmp_p
     assert str(problem).startswith("pkg/_async/bad.py:1:")
     assert "\n  hint: " in str(problem)
     assert statuses(report)["pkg/_sync/bad.py"] is Status.FAILED
-    assert (
-        tmp_path / "pkg/_sync/bad.py"
-    ).read_bytes() == generated_before  # neither rewritten nor deleted
+    assert (tmp_path / "pkg/_sync/bad.py").read_bytes() == generated_before  # neither rewritten nor deleted
     assert (tmp_path / "pkg/_sync/new.py").read_text() == header("pkg/_async/new.py") + SYNC_CLIENT
     assert [p for p in tmp_path.rglob("*") if "unawait-tmp" in p.name] == []
 
@@ -512,9 +500,7 @@ def test_check_reports_stale_missing_orphaned_and_hand_written_and_writes_nothin
         "pkg/_sync/hand.py": Status.CONFLICT,
     }
     diffs = {f.dest: f.diff for f in report.files}
-    assert diffs["pkg/_sync/fetch.py"].startswith(
-        "--- a/pkg/_sync/fetch.py\n+++ b/pkg/_sync/fetch.py\n"
-    )
+    assert diffs["pkg/_sync/fetch.py"].startswith("--- a/pkg/_sync/fetch.py\n+++ b/pkg/_sync/fetch.py\n")
     assert "\n+# new comment\n" in diffs["pkg/_sync/fetch.py"]
     assert diffs["pkg/_sync/new.py"].startswith("--- /dev/null\n+++ b/pkg/_sync/new.py\n")
     assert "\n+class Client:\n" in diffs["pkg/_sync/new.py"]
@@ -546,9 +532,7 @@ def test_diff_and_explain_write_nothing(tmp_path: Path) -> None:
 
 
 def test_explain_lists_changes_and_rules_that_never_fired(tmp_path: Path) -> None:
-    config = project(
-        tmp_path, renames={"other": "another", "never_seen": "nothing"}, profiles=("httpx",)
-    )
+    config = project(tmp_path, renames={"other": "another", "never_seen": "nothing"}, profiles=("httpx",))
     report = run(config, explain=True)
     [fetch] = [f for f in report.files if f.dest == "pkg/_sync/fetch.py"]
     rules = {(c.rule, c.before, c.after) for c in fetch.changes}
@@ -597,13 +581,9 @@ def test_a_change_in_another_module_that_changes_renames_invalidates_dependants(
     assert run(config, check=True, cache=False).exit_code == 0
 
 
-def test_the_cache_key_holds_the_names_of_the_whole_project(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_cache_key_holds_the_names_of_the_whole_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A core whose output depends on other files only through ProjectNames.
-    def core(
-        source: str, config: Config | None = None, *, project: ProjectNames, **kwargs: Any
-    ) -> generate.Output:
+    def core(source: str, config: Config | None = None, *, project: ProjectNames, **kwargs: Any) -> generate.Output:
         return generate.Output(source + f"# {sorted(project.async_defs)}\n", ())
 
     monkeypatch.setattr(generate, "transform_module", core)
@@ -678,9 +658,7 @@ def test_the_cache_folder_ignores_itself(tmp_path: Path) -> None:
 # --- workers ---------------------------------------------------------------------------------
 
 
-def test_parallel_and_serial_runs_write_identical_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parallel_and_serial_runs_write_identical_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from unawait import files
 
     pools: list[int] = []
@@ -694,8 +672,7 @@ def test_parallel_and_serial_runs_write_identical_bytes(
     monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(files, "PARALLEL_MIN_SCAN_BYTES", 0)
     sources: dict[str, str | bytes] = {
-        f"pkg/_async/m{i}.py": f"async def job{i}(x):\n    await step{i}(x)\n" + "# padding\n" * i
-        for i in range(12)
+        f"pkg/_async/m{i}.py": f"async def job{i}(x):\n    await step{i}(x)\n" + "# padding\n" * i for i in range(12)
     }
     sources["pkg/_async/sub/client.py"] = CLIENT
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
@@ -710,9 +687,7 @@ def test_parallel_and_serial_runs_write_identical_bytes(
 
 
 def test_report_order_follows_the_plan(tmp_path: Path) -> None:
-    config = project(
-        tmp_path, {"pkg/_async/b.py": "", "pkg/_async/a/z.py": "", "pkg/_async/c.py": ""}
-    )
+    config = project(tmp_path, {"pkg/_async/b.py": "", "pkg/_async/a/z.py": "", "pkg/_async/c.py": ""})
     report = run(config)
     assert [f.dest for f in report.files] == [
         "pkg/_sync/__init__.py",

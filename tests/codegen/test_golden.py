@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from unawait import Config, Tree, generate_module
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from unawait import generate_module
 
 GOLDEN = Path(__file__).parent / "golden" / "async"
@@ -73,8 +72,25 @@ def _sync_stdlib_modules() -> list[Path]:
     """Standard-library modules with nothing async in them: they must pass through byte for byte."""
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     chosen = []
-    for name in ["textwrap", "shlex", "fnmatch", "glob", "bisect", "heapq", "colorsys", "csv", "difflib", "string",
-                 "json/decoder", "json/encoder", "calendar", "pprint", "dataclasses", "argparse", "configparser"]:
+    for name in [
+        "textwrap",
+        "shlex",
+        "fnmatch",
+        "glob",
+        "bisect",
+        "heapq",
+        "colorsys",
+        "csv",
+        "difflib",
+        "string",
+        "json/decoder",
+        "json/encoder",
+        "calendar",
+        "pprint",
+        "dataclasses",
+        "argparse",
+        "configparser",
+    ]:
         path = stdlib / f"{name}.py"
         if path.is_file():
             text = path.read_text(encoding="utf-8")

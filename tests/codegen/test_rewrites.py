@@ -9,19 +9,67 @@ P = pytest.param
 
 STRIP_ASYNC = [
     P("async def f():\n    await g()\n", "def f():\n    g()\n", id="await statement and async def"),
-    P("async def f():\n    return await g(1)\n", "def f():\n    return g(1)\n", id="awaited return value"),
-    P("async def f():\n    x = (await g()).y\n", "def f():\n    x = g().y\n", id="parentheses around an awaited atom go"),
-    P("async def f():\n    x = await (a or b)\n", "def f():\n    x = (a or b)\n", id="parentheses of the awaited expression stay"),
-    P("async def f():\n    x = (\n        await g()\n    )\n", "def f():\n    x = (\n        g()\n    )\n", id="multi-line parentheses stay"),
-    P("async def f():\n    x = -await g() + 1\n", "def f():\n    x = -g() + 1\n", id="await inside an expression"),
-    P("async def f():\n    async with a() as b:\n        pass\n", "def f():\n    with a() as b:\n        pass\n", id="async with"),
-    P("async def f():\n    async for x in y:\n        pass\n", "def f():\n    for x in y:\n        pass\n", id="async for"),
-    P("async def f():\n    return [x async for x in y]\n", "def f():\n    return [x for x in y]\n", id="async list comprehension"),
-    P("async def f():\n    return {await g(x) for x in y}\n", "def f():\n    return {g(x) for x in y}\n", id="await in a set comprehension"),
-    P("async def f():\n    return (x async for x in y)\n", "def f():\n    return (x for x in y)\n", id="async generator expression"),
-    P("async def f():  # why\n    await g()  # keep me\n", "def f():  # why\n    g()  # keep me\n", id="comments are kept"),
+    P(
+        "async def f():\n    return await g(1)\n",
+        "def f():\n    return g(1)\n",
+        id="awaited return value",
+    ),
+    P(
+        "async def f():\n    x = (await g()).y\n",
+        "def f():\n    x = g().y\n",
+        id="parentheses around an awaited atom go",
+    ),
+    P(
+        "async def f():\n    x = await (a or b)\n",
+        "def f():\n    x = (a or b)\n",
+        id="parentheses of the awaited expression stay",
+    ),
+    P(
+        "async def f():\n    x = (\n        await g()\n    )\n",
+        "def f():\n    x = (\n        g()\n    )\n",
+        id="multi-line parentheses stay",
+    ),
+    P(
+        "async def f():\n    x = -await g() + 1\n",
+        "def f():\n    x = -g() + 1\n",
+        id="await inside an expression",
+    ),
+    P(
+        "async def f():\n    async with a() as b:\n        pass\n",
+        "def f():\n    with a() as b:\n        pass\n",
+        id="async with",
+    ),
+    P(
+        "async def f():\n    async for x in y:\n        pass\n",
+        "def f():\n    for x in y:\n        pass\n",
+        id="async for",
+    ),
+    P(
+        "async def f():\n    return [x async for x in y]\n",
+        "def f():\n    return [x for x in y]\n",
+        id="async list comprehension",
+    ),
+    P(
+        "async def f():\n    return {await g(x) for x in y}\n",
+        "def f():\n    return {g(x) for x in y}\n",
+        id="await in a set comprehension",
+    ),
+    P(
+        "async def f():\n    return (x async for x in y)\n",
+        "def f():\n    return (x for x in y)\n",
+        id="async generator expression",
+    ),
+    P(
+        "async def f():  # why\n    await g()  # keep me\n",
+        "def f():  # why\n    g()  # keep me\n",
+        id="comments are kept",
+    ),
     P("def f():\n    return g()\n", "def f():\n    return g()\n", id="leaves sync code alone"),
-    P("async_x = 'await x'\n", "async_x = 'await x'\n", id="leaves strings and look-alike names alone"),
+    P(
+        "async_x = 'await x'\n",
+        "async_x = 'await x'\n",
+        id="leaves strings and look-alike names alone",
+    ),
 ]
 
 DUNDERS = [
@@ -35,7 +83,11 @@ DUNDERS = [
         "class C:\n    def __iter__(self):\n        return self\n\n    def __next__(self):\n        raise StopIteration\n",
         id="iterator dunders and StopAsyncIteration",
     ),
-    P("async def f(it):\n    return await anext(aiter(it))\n", "def f(it):\n    return next(iter(it))\n", id="anext and aiter builtins"),
+    P(
+        "async def f(it):\n    return await anext(aiter(it))\n",
+        "def f(it):\n    return next(iter(it))\n",
+        id="anext and aiter builtins",
+    ),
 ]
 
 A_PREFIX = [
@@ -44,34 +96,114 @@ A_PREFIX = [
         "class S:\n    def add_texts(self, t):\n        return self.get(t)\n\n    def get(self, t):\n        pass\n",
         id="project async methods lose the a",
     ),
-    P("async def f(e):\n    return await e.aembed_documents(['x'])\n", "def f(e):\n    return e.embed_documents(['x'])\n", id="awaited method of a foreign object"),
-    P("async def f(s):\n    async for d in s.aiter_documents():\n        pass\n", "def f(s):\n    for d in s.iter_documents():\n        pass\n", id="async for iterable"),
-    P("async def f(p):\n    async with p.aconnection() as c:\n        pass\n", "def f(p):\n    with p.connection() as c:\n        pass\n", id="async with manager"),
-    P("async def f(s):\n    await s.aclose()\n    s.aclose\n", "def f(s):\n    s.close()\n    s.close\n", id="every use of a renamed name"),
-    P("async def _arun(x):\n    await _arun(x)\n", "def _run(x):\n    _run(x)\n", id="private names keep their underscore"),
-    P("async def f(lock):\n    await lock.acquire()\n", "def f(lock):\n    lock.acquire()\n", id="acquire is a word: kept"),
+    P(
+        "async def f(e):\n    return await e.aembed_documents(['x'])\n",
+        "def f(e):\n    return e.embed_documents(['x'])\n",
+        id="awaited method of a foreign object",
+    ),
+    P(
+        "async def f(s):\n    async for d in s.aiter_documents():\n        pass\n",
+        "def f(s):\n    for d in s.iter_documents():\n        pass\n",
+        id="async for iterable",
+    ),
+    P(
+        "async def f(p):\n    async with p.aconnection() as c:\n        pass\n",
+        "def f(p):\n    with p.connection() as c:\n        pass\n",
+        id="async with manager",
+    ),
+    P(
+        "async def f(s):\n    await s.aclose()\n    s.aclose\n",
+        "def f(s):\n    s.close()\n    s.close\n",
+        id="every use of a renamed name",
+    ),
+    P(
+        "async def _arun(x):\n    await _arun(x)\n",
+        "def _run(x):\n    _run(x)\n",
+        id="private names keep their underscore",
+    ),
+    P(
+        "async def f(lock):\n    await lock.acquire()\n",
+        "def f(lock):\n    lock.acquire()\n",
+        id="acquire is a word: kept",
+    ),
     P(
         "async def f(x):\n    await x.append(1)\n    await x.apply()\n    await x.add(1)\n    await x.accept()\n    await x.all()\n    await x.any()\n    await x.analyze()\n    await x.attach()\n    await x.abort()\n",
         "def f(x):\n    x.append(1)\n    x.apply()\n    x.add(1)\n    x.accept()\n    x.all()\n    x.any()\n    x.analyze()\n    x.attach()\n    x.abort()\n",
         id="words that begin with a are kept",
     ),
-    P("async def apply_vector_index():\n    pass\n", "def apply_vector_index():\n    pass\n", id="first word apply is kept"),
-    P("async def aapply_vector_index():\n    pass\n", "def apply_vector_index():\n    pass\n", id="aapply is not a word: stripped"),
-    P("def astuff(alpha):\n    return alpha.aname\n", "def astuff(alpha):\n    return alpha.aname\n", id="sync names never seen async are kept"),
-    P("async def f(x):\n    await x\n    async with alock:\n        pass\n", "def f(x):\n    x\n    with alock:\n        pass\n", id="objects in async positions are not names to rename"),
+    P(
+        "async def apply_vector_index():\n    pass\n",
+        "def apply_vector_index():\n    pass\n",
+        id="first word apply is kept",
+    ),
+    P(
+        "async def aapply_vector_index():\n    pass\n",
+        "def apply_vector_index():\n    pass\n",
+        id="aapply is not a word: stripped",
+    ),
+    P(
+        "def astuff(alpha):\n    return alpha.aname\n",
+        "def astuff(alpha):\n    return alpha.aname\n",
+        id="sync names never seen async are kept",
+    ),
+    P(
+        "async def f(x):\n    await x\n    async with alock:\n        pass\n",
+        "def f(x):\n    x\n    with alock:\n        pass\n",
+        id="objects in async positions are not names to rename",
+    ),
 ]
 
 ASYNC_WORD = [
-    P("class AsyncVectorStore:\n    pass\n\nx: AsyncVectorStore = AsyncVectorStore()\n", "class VectorStore:\n    pass\n\nx: VectorStore = VectorStore()\n", id="project class"),
-    P("class NebulaAsyncClient:\n    pass\n", "class NebulaClient:\n    pass\n", id="infix Async word"),
-    P("class AsynchronousThing:\n    pass\n", "class AsynchronousThing:\n    pass\n", id="Asynchronous is another word"),
-    P("from .engine import AsyncEngine\n\nAsyncEngine\n", "from .engine import Engine\n\nEngine\n", id="relative import of a project name"),
-    P("from other_lib import AsyncThing\n\nAsyncThing\n", "from other_lib import AsyncThing\n\nAsyncThing\n", id="foreign library names are not ours to rename"),
-    P("from ._async.store import AsyncStore\n", "from ._sync.store import Store\n", id="relative module path"),
-    P("from pkg._async import store\nimport pkg._async.store\n", "from pkg._sync import store\nimport pkg._sync.store\n", id="absolute module paths"),
-    P("from .store import AsyncStore\n\ndef f(x: 'list[AsyncStore] | None') -> 'AsyncStore':\n    pass\n", "from .store import Store\n\ndef f(x: 'list[Store] | None') -> 'Store':\n    pass\n", id="string annotations"),
-    P("from .store import AsyncStore\n\n__all__ = ['AsyncStore', 'other']\n", "from .store import Store\n\n__all__ = ['Store', 'other']\n", id="__all__ entries"),
-    P("from .store import AsyncStore\n\nMSG = 'AsyncStore is slow'\n", "from .store import Store\n\nMSG = 'AsyncStore is slow'\n", id="other strings are never touched"),
+    P(
+        "class AsyncVectorStore:\n    pass\n\nx: AsyncVectorStore = AsyncVectorStore()\n",
+        "class VectorStore:\n    pass\n\nx: VectorStore = VectorStore()\n",
+        id="project class",
+    ),
+    P(
+        "class NebulaAsyncClient:\n    pass\n",
+        "class NebulaClient:\n    pass\n",
+        id="infix Async word",
+    ),
+    P(
+        "class AsynchronousThing:\n    pass\n",
+        "class AsynchronousThing:\n    pass\n",
+        id="Asynchronous is another word",
+    ),
+    P(
+        "from .engine import AsyncEngine\n\nAsyncEngine\n",
+        "from .engine import Engine\n\nEngine\n",
+        id="relative import of a project name",
+    ),
+    P(
+        "from other_lib import AsyncThing\n\nAsyncThing\n",
+        "from other_lib import AsyncThing\n\nAsyncThing\n",
+        id="foreign library names are not ours to rename",
+    ),
+    P(
+        "from ._async.store import AsyncStore\n",
+        "from ._sync.store import Store\n",
+        id="relative module path",
+    ),
+    P(
+        "from pkg._async import store\nimport pkg._async.store\n",
+        "from pkg._sync import store\nimport pkg._sync.store\n",
+        id="absolute module paths",
+    ),
+    P(
+        "from .store import AsyncStore\n\ndef f(x: 'list[AsyncStore] | None') -> 'AsyncStore':\n    pass\n",
+        "from .store import Store\n\ndef f(x: 'list[Store] | None') -> 'Store':\n    pass\n",
+        id="string annotations",
+    ),
+    P(
+        "from .store import AsyncStore\n\n__all__ = ['AsyncStore', 'other']\n",
+        "from .store import Store\n\n__all__ = ['Store', 'other']\n",
+        id="__all__ entries",
+    ),
+    P(
+        "from .store import AsyncStore\n\nMSG = 'AsyncStore is slow'\n",
+        "from .store import Store\n\nMSG = 'AsyncStore is slow'\n",
+        id="other strings are never touched",
+    ),
     P(
         "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .store import AsyncStore\n\ndef f(s: 'AsyncStore'):\n    pass\n",
         "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .store import Store\n\ndef f(s: 'Store'):\n    pass\n",
@@ -100,7 +232,11 @@ TYPING = [
         "from typing import Callable\n\ndef f(cb: Callable[[], int]):\n    pass\n",
         id="Awaitable[T] is T and its import goes",
     ),
-    P("from typing import Coroutine, Any\n\nx: Coroutine[Any, Any, str]\n", "from typing import Any\n\nx: str\n", id="Coroutine[A, B, T] is T"),
+    P(
+        "from typing import Coroutine, Any\n\nx: Coroutine[Any, Any, str]\n",
+        "from typing import Any\n\nx: str\n",
+        id="Coroutine[A, B, T] is T",
+    ),
     P(
         "from typing import AsyncContextManager\nfrom contextlib import AbstractAsyncContextManager\n\nx: AsyncContextManager[int]\ny: AbstractAsyncContextManager[int]\n",
         "from typing import ContextManager\nfrom contextlib import AbstractContextManager\n\nx: ContextManager[int]\ny: AbstractContextManager[int]\n",
@@ -111,7 +247,11 @@ TYPING = [
         "from typing import Iterator\n\nx: Iterator[int]\ny: Iterator[int]\n",
         id="a rename onto an imported name is deduplicated",
     ),
-    P("from typing import Iterator\n\nx: Iterator[int]\n", "from typing import Iterator\n\nx: Iterator[int]\n", id="sync typing is left alone"),
+    P(
+        "from typing import Iterator\n\nx: Iterator[int]\n",
+        "from typing import Iterator\n\nx: Iterator[int]\n",
+        id="sync typing is left alone",
+    ),
 ]
 
 CONTEXTLIB = [
@@ -133,15 +273,31 @@ CONTEXTLIB = [
 ]
 
 ASYNCIO = [
-    P("import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n", "import time\n\ndef f():\n    time.sleep(1)\n", id="sleep moves to time"),
+    P(
+        "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n",
+        "import time\n\ndef f():\n    time.sleep(1)\n",
+        id="sleep moves to time",
+    ),
     P(
         "import asyncio\n\nlock = asyncio.Lock()\nev = asyncio.Event()\nsem = asyncio.Semaphore(2)\nb = asyncio.BoundedSemaphore(2)\nc = asyncio.Condition()\n",
         "import threading\n\nlock = threading.Lock()\nev = threading.Event()\nsem = threading.Semaphore(2)\nb = threading.BoundedSemaphore(2)\nc = threading.Condition()\n",
         id="synchronisation primitives move to threading",
     ),
-    P("import asyncio\n\nq = asyncio.Queue()\n", "import queue\n\nq = queue.Queue()\n", id="Queue moves to queue"),
-    P("from asyncio import Lock, sleep\n\nx = Lock()\n", "from threading import Lock\nfrom time import sleep\n\nx = Lock()\n", id="from-imports move too"),
-    P("import asyncio as aio\n\nasync def f():\n    await aio.sleep(1)\n", "import time\n\ndef f():\n    time.sleep(1)\n", id="an aliased asyncio"),
+    P(
+        "import asyncio\n\nq = asyncio.Queue()\n",
+        "import queue\n\nq = queue.Queue()\n",
+        id="Queue moves to queue",
+    ),
+    P(
+        "from asyncio import Lock, sleep\n\nx = Lock()\n",
+        "from threading import Lock\nfrom time import sleep\n\nx = Lock()\n",
+        id="from-imports move too",
+    ),
+    P(
+        "import asyncio as aio\n\nasync def f():\n    await aio.sleep(1)\n",
+        "import time\n\ndef f():\n    time.sleep(1)\n",
+        id="an aliased asyncio",
+    ),
     P(
         "import asyncio\n\nasync def f(g, x):\n    return await asyncio.to_thread(g, x, key=1)\n",
         "def f(g, x):\n    return g(x, key=1)\n",
@@ -153,8 +309,16 @@ ASYNCIO = [
         "import asyncio\nimport time\n\ndef f():\n    time.sleep(0)\n\nx = asyncio.CancelledError\n",
         id="asyncio stays imported while something uses it",
     ),
-    P("import asyncio  # noqa\n", "import asyncio  # noqa\n", id="an unused import that was unused before is left alone"),
-    P("import sleep_lib\n\nsleep_lib.sleep(1)\n", "import sleep_lib\n\nsleep_lib.sleep(1)\n", id="other modules' sleep is left alone"),
+    P(
+        "import asyncio  # noqa\n",
+        "import asyncio  # noqa\n",
+        id="an unused import that was unused before is left alone",
+    ),
+    P(
+        "import sleep_lib\n\nsleep_lib.sleep(1)\n",
+        "import sleep_lib\n\nsleep_lib.sleep(1)\n",
+        id="other modules' sleep is left alone",
+    ),
 ]
 
 PYTEST = [
@@ -168,14 +332,26 @@ PYTEST = [
         "import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n",
         id="mark with arguments",
     ),
-    P("import pytest\n\npytestmark = pytest.mark.asyncio\n\n\ndef test_x():\n    pass\n", "def test_x():\n    pass\n", id="module pytestmark alone"),
-    P("import pytest\n\npytestmark = [pytest.mark.anyio, pytest.mark.slow]\n", "import pytest\n\npytestmark = [pytest.mark.slow]\n", id="pytestmark in a list"),
+    P(
+        "import pytest\n\npytestmark = pytest.mark.asyncio\n\n\ndef test_x():\n    pass\n",
+        "def test_x():\n    pass\n",
+        id="module pytestmark alone",
+    ),
+    P(
+        "import pytest\n\npytestmark = [pytest.mark.anyio, pytest.mark.slow]\n",
+        "import pytest\n\npytestmark = [pytest.mark.slow]\n",
+        id="pytestmark in a list",
+    ),
     P(
         "import pytest_asyncio\n\n@pytest_asyncio.fixture(scope='module')\nasync def db():\n    yield 1\n",
         "import pytest\n\n@pytest.fixture(scope='module')\ndef db():\n    yield 1\n",
         id="pytest_asyncio fixture with yield",
     ),
-    P("import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n", "import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n", id="other marks are left alone"),
+    P(
+        "import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n",
+        "import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n",
+        id="other marks are left alone",
+    ),
 ]
 
 UNITTEST = [
@@ -197,7 +373,11 @@ MARKERS = [
         "def f(xs):\n    return [x() for x in xs]\n",
         id="async-only APIs inside the async branch are fine",
     ),
-    P("async def f():\n    if True:  # ASYNC\n        await g()\n    return 1\n", "def f():\n    return 1\n", id="async branch without else"),
+    P(
+        "async def f():\n    if True:  # ASYNC\n        await g()\n    return 1\n",
+        "def f():\n    return 1\n",
+        id="async branch without else",
+    ),
     P(
         "class C:\n    # unawait: async-only\n    def __await__(self):\n        pass\n\n    def x(self):\n        pass\n",
         "class C:\n    def x(self):\n        pass\n",
@@ -228,7 +408,17 @@ DOCSTRINGS = [
 
 @pytest.mark.parametrize(
     ("before", "after"),
-    STRIP_ASYNC + DUNDERS + A_PREFIX + ASYNC_WORD + TYPING + CONTEXTLIB + ASYNCIO + PYTEST + UNITTEST + MARKERS + DOCSTRINGS,
+    STRIP_ASYNC
+    + DUNDERS
+    + A_PREFIX
+    + ASYNC_WORD
+    + TYPING
+    + CONTEXTLIB
+    + ASYNCIO
+    + PYTEST
+    + UNITTEST
+    + MARKERS
+    + DOCSTRINGS,
 )
 def test_rewrite(before: str, after: str) -> None:
     assert convert(before) == after
@@ -256,7 +446,10 @@ def test_config_renames_plain_and_dotted() -> None:
     from unawait import Config
 
     config = Config(renames={"AsyncRedis": "Redis", "redis.asyncio": "redis"})
-    assert convert("import redis.asyncio\n\nx = redis.asyncio.AsyncRedis()\n", config) == "import redis\n\nx = redis.Redis()\n"
+    assert (
+        convert("import redis.asyncio\n\nx = redis.asyncio.AsyncRedis()\n", config)
+        == "import redis\n\nx = redis.Redis()\n"
+    )
 
 
 def test_profiles_are_opt_in() -> None:

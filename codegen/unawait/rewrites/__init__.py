@@ -60,10 +60,8 @@ class Pipeline(cst.CSTTransformer):
         return methods
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        for visit in self._methods(self._visits, "visit_", node):
-            if visit(node) is False:
-                return False  # a dropped subtree is not visited by later rewrites either
-        return True
+        # all() stops at the first False: a dropped subtree is not visited by later rewrites either.
+        return all(visit(node) is not False for visit in self._methods(self._visits, "visit_", node))
 
     # No rewrite uses per-attribute hooks (visit_If_body ...); skipping libcst's look-up for them
     # on every child of every node saves a fifth of the pass.

@@ -87,10 +87,17 @@ class AsyncBranches(Rewrite):
         if isinstance(orelse, cst.If):
             raise self.ctx.error(orelse, "elif after `if True:  # ASYNC`", "use a plain `else:` for the sync branch")
         body = orelse.body.visit(self.ctx.pipeline)
-        statements = list(body.body) if isinstance(body, cst.IndentedBlock) else list(getattr(body, "body", []))
+        statements: list[Any]
+        if isinstance(body, cst.IndentedBlock):
+            statements = list(body.body)
+        elif isinstance(body, cst.SimpleStatementSuite):  # `else: x = 1` on one line
+            statements = [cst.SimpleStatementLine(body=body.body)]
+        else:
+            statements = []
         if not statements:
             return cst.RemoveFromParent()
-        statements[0] = statements[0].with_changes(leading_lines=[*original.leading_lines, *statements[0].leading_lines])
+        first = statements[0]
+        statements[0] = first.with_changes(leading_lines=[*original.leading_lines, *first.leading_lines])
         return cst.FlattenSentinel(statements)
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:

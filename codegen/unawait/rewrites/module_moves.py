@@ -11,10 +11,10 @@ from ..rules import MODULE_MOVES, MODULE_MOVES_BY_PROFILE
 from ._base import Rewrite
 
 
-def _expr(dotted: str) -> cst.BaseExpression:
-    """"a.b.c" -> Attribute(Attribute(Name(a), b), c)."""
+def _expr(dotted: str) -> cst.Attribute | cst.Name:
+    """ "a.b.c" -> Attribute(Attribute(Name(a), b), c)."""
     parts = dotted.split(".")
-    node: cst.BaseExpression = cst.Name(parts[0])
+    node: cst.Attribute | cst.Name = cst.Name(parts[0])
     for part in parts[1:]:
         node = cst.Attribute(value=node, attr=cst.Name(part))
     return node
@@ -72,7 +72,12 @@ class ModuleMoves(Rewrite):
             asname = None if local == new_name else cst.AsName(name=cst.Name(local))
             added.append(
                 cst.SimpleStatementLine(
-                    [cst.ImportFrom(module=_expr(new_module), names=[cst.ImportAlias(cst.Name(new_name), asname=asname)])]
+                    [
+                        cst.ImportFrom(
+                            module=_expr(new_module),
+                            names=[cst.ImportAlias(cst.Name(new_name), asname=asname)],
+                        )
+                    ]
                 )
             )
         if not added and len(kept) == len(imp.names):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Sequence, Union
 
 import libcst as cst
 
@@ -30,7 +30,7 @@ class PytestMarks(Rewrite):
             mark = mark.func
         self.ctx.drop((dotted_name(mark) or "").split(".")[0])
 
-    def _strip(self, original: cst.CSTNode, decorators: tuple[cst.Decorator, ...]) -> tuple[cst.Decorator, ...] | None:
+    def _strip(self, original: cst.CSTNode, decorators: Sequence[cst.Decorator]) -> tuple[cst.Decorator, ...] | None:
         kept: list[cst.Decorator] = []
         carry: list[cst.EmptyLine] = []
         for decorator in decorators:
@@ -53,7 +53,10 @@ class PytestMarks(Rewrite):
         if kept is None:
             return updated
         if self._carry:
-            return updated.with_changes(decorators=kept, lines_after_decorators=[*self._carry, *updated.lines_after_decorators])
+            return updated.with_changes(
+                decorators=kept,
+                lines_after_decorators=[*self._carry, *updated.lines_after_decorators],
+            )
         return updated.with_changes(decorators=kept)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
@@ -61,7 +64,10 @@ class PytestMarks(Rewrite):
         if kept is None:
             return updated
         if self._carry:
-            return updated.with_changes(decorators=kept, lines_after_decorators=[*self._carry, *updated.lines_after_decorators])
+            return updated.with_changes(
+                decorators=kept,
+                lines_after_decorators=[*self._carry, *updated.lines_after_decorators],
+            )
         return updated.with_changes(decorators=kept)
 
     def leave_SimpleStatementLine(

@@ -18,7 +18,7 @@ class Refuse(Rewrite):
 
     def _check(self, node: cst.BaseExpression) -> None:
         target = qualify(self.ctx, node)
-        if target in REFUSED:
+        if target is not None and target in REFUSED:
             module, name = target
             raise self.ctx.error(node, f"{module}.{name} has no sync equivalent", REFUSED[target])
 
@@ -29,7 +29,9 @@ class Refuse(Rewrite):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value in REFUSED_ATTRIBUTES:
             raise self.ctx.error(
-                node, f".{node.attr.value} has no sync equivalent", REFUSED_ATTRIBUTES[node.attr.value]
+                node,
+                f".{node.attr.value} has no sync equivalent",
+                REFUSED_ATTRIBUTES[node.attr.value],
             )
         if not self.ctx.in_import:
             self._check(node)
@@ -53,5 +55,7 @@ class Refuse(Rewrite):
         self._async_scopes.append(node.asynchronous is not None)
         if node.name.value in REFUSED_ATTRIBUTES:
             raise self.ctx.error(
-                node, f"def {node.name.value} has no sync equivalent", REFUSED_ATTRIBUTES[node.name.value]
+                node,
+                f"def {node.name.value} has no sync equivalent",
+                REFUSED_ATTRIBUTES[node.name.value],
             )

@@ -9,7 +9,7 @@ from ._base import Rewrite
 
 
 def dotted_expr(dotted: str) -> cst.BaseExpression:
-    """"a.b" -> the expression node for it."""
+    """ "a.b" -> the expression node for it."""
     parts = dotted.split(".")
     node: cst.BaseExpression = cst.Name(parts[0])
     for part in parts[1:]:

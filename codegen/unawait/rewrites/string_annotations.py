@@ -71,10 +71,14 @@ class StringAnnotations(Rewrite):
             expression = cst.parse_expression(text)
         except cst.ParserSyntaxError:
             return updated  # not an annotation after all; leave the string alone
-        from . import TypingGenerics, RenameNames, Pipeline  # the same rules as in code
+        from . import Pipeline  # late: the package imports this module
+        from .rename_names import RenameNames
+        from .typing_generics import TypingGenerics
 
         inner = dataclasses.replace(self.ctx, changes=[], pipeline=None)
         new = expression.visit(Pipeline(inner, (TypingGenerics, RenameNames)))
+        if not isinstance(new, cst.BaseExpression):
+            return updated
         for _node, rule, before, after in inner.changes:
             self.ctx.record(original, rule, before, after)
         collector = _CollectNames()

@@ -10,7 +10,7 @@ from ._base import Rewrite
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer)
 
 
-def _on_one_line(parens: "tuple[cst.LeftParen | cst.RightParen, ...]") -> bool:
+def _on_one_line(parens: tuple[cst.LeftParen | cst.RightParen, ...]) -> bool:
     return not any("\n" in cst.Module([]).code_for_node(p) for p in parens)
 
 
