@@ -94,9 +94,7 @@ class _Registered:
 
     __slots__ = ("dimension", "distance", "index", "uid", "version")
 
-    def __init__(
-        self, dimension: int, distance: str, uid: str, version: int, index: Optional[str]
-    ) -> None:
+    def __init__(self, dimension: int, distance: str, uid: str, version: int, index: Optional[str]) -> None:
         self.dimension = dimension
         self.distance = distance
         self.uid = uid
@@ -109,9 +107,7 @@ class _SQLiteCore:
 
     def __init__(self, url: DatabaseURL, timeout: Optional[float] = None) -> None:
         self.url = url
-        self.timeout = (
-            float(url.query.get("timeout", _DEFAULT_TIMEOUT)) if timeout is None else timeout
-        )
+        self.timeout = float(url.query.get("timeout", _DEFAULT_TIMEOUT)) if timeout is None else timeout
         self._conn: Optional[sqlite3.Connection] = None
         self._caches: Dict[str, _Cache] = {}
         self._sql: Dict[Tuple[str, str], str] = {}
@@ -122,9 +118,7 @@ class _SQLiteCore:
         if self._conn is None:
             assert self.url.path is not None
             # isolation_level=None: no implicit transactions, we issue BEGIN ourselves.
-            conn = sqlite3.connect(
-                self.url.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
+            conn = sqlite3.connect(self.url.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
             try:
                 if not self.url.is_memory:
                     # WAL lets readers and one writer in other processes work side by side.
@@ -227,8 +221,7 @@ class _SQLiteCore:
                 "content TEXT NOT NULL, metadata TEXT NOT NULL, embedding BLOB NOT NULL)"
             )
             conn.execute(
-                f"INSERT INTO {REGISTRY} (name, dimension, distance, uid, version) "
-                "VALUES (?, ?, ?, ?, 0)",
+                f"INSERT INTO {REGISTRY} (name, dimension, distance, uid, version) VALUES (?, ?, ?, ?, 0)",
                 (table, dimension, distance, uuid.uuid4().hex),
             )
         self._caches.pop(table.lower(), None)
@@ -253,9 +246,7 @@ class _SQLiteCore:
             return
         rows = [
             (id_, content, _dump_metadata(meta), to_blob(vec))
-            for id_, content, meta, vec in zip(
-                batch.ids, batch.contents, batch.metadatas, batch.embeddings
-            )
+            for id_, content, meta, vec in zip(batch.ids, batch.contents, batch.metadatas, batch.embeddings)
         ]
         cache = self._caches.get(table.lower())
         keys: Optional[Int64Array] = None
@@ -282,12 +273,7 @@ class _SQLiteCore:
             reg = self._registered(conn, table)
             with self._table_errors(table):
                 if ids is None:
-                    found = [
-                        r[0]
-                        for r in conn.execute(
-                            f"SELECT seq FROM {t} WHERE {where_sql}", where_params
-                        )
-                    ]
+                    found = [r[0] for r in conn.execute(f"SELECT seq FROM {t} WHERE {where_sql}", where_params)]
                 else:
                     found = []
                     for chunk in _chunks(list(dict.fromkeys(ids))):
@@ -341,20 +327,27 @@ class _SQLiteCore:
         return Document(row[1], json.loads(row[2]), row[0])
 
     def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
-        conn = self.connect()
-        with self._table_errors(table):
+        # The hot path of small reads: plain try/except and a prepared statement string.
+        conn = self._conn or self.connect()
+        try:
             if len(ids) == 1:
-                row = conn.execute(self._statement(table, "get_one"), (ids[0],)).fetchone()
-                return [] if row is None else [self._document(row)]
-            t = quote_identifier(table)
-            found: Dict[str, Document] = {}
-            with self._transaction(write=False):
-                for chunk in _chunks(list(dict.fromkeys(ids))):
-                    marks = ", ".join("?" * len(chunk))
-                    for row in conn.execute(
-                        f"SELECT id, content, metadata FROM {t} WHERE id IN ({marks})", list(chunk)
-                    ):
-                        found[row[0]] = self._document(row)
+                sql = self._sql.get((table, "get_one")) or self._statement(table, "get_one")
+                row = conn.execute(sql, (ids[0],)).fetchone()
+                return [] if row is None else [Document(row[1], json.loads(row[2]), row[0])]
+            return self._get_many(conn, table, ids)
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                raise CollectionNotFoundError(table) from None
+            raise
+
+    def _get_many(self, conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> List[Document]:
+        t = quote_identifier(table)
+        found: Dict[str, Document] = {}
+        with self._transaction(write=False):
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                marks = ", ".join("?" * len(chunk))
+                for row in conn.execute(f"SELECT id, content, metadata FROM {t} WHERE id IN ({marks})", list(chunk)):
+                    found[row[0]] = self._document(row)
         return [found[i] for i in ids if i in found]
 
     def count(self, table: str, where: Optional[Filter]) -> int:
@@ -362,16 +355,12 @@ class _SQLiteCore:
         with self._table_errors(table):
             row = (
                 self.connect()
-                .execute(
-                    f"SELECT count(*) FROM {quote_identifier(table)} WHERE {where_sql}", params
-                )
+                .execute(f"SELECT count(*) FROM {quote_identifier(table)} WHERE {where_sql}", params)
                 .fetchone()
             )
         return int(row[0])
 
-    def page(
-        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
-    ) -> List[Document]:
+    def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
         where_sql, params = compile_sqlite(where)
         t = quote_identifier(table)
         if after is not None:
@@ -415,10 +404,7 @@ class _SQLiteCore:
                 where_sql, params = compile_sqlite(where)
                 with self._table_errors(table):
                     matching = np.array(
-                        [
-                            r[0]
-                            for r in conn.execute(f"SELECT seq FROM {t} WHERE {where_sql}", params)
-                        ],
+                        [r[0] for r in conn.execute(f"SELECT seq FROM {t} WHERE {where_sql}", params)],
                         dtype=np.int64,
                     )
                 keys, scores = cache.exact.search(query, k, cache.exact.positions(matching))
@@ -529,9 +515,7 @@ class SQLiteDriver:
     def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         return self._run(self._core.search, table, query, k, where)
 
-    def page(
-        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
-    ) -> List[Document]:
+    def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
         return self._run(self._core.page, table, where, after, limit)
 
     def create_index(self, table: str, spec: IndexSpec) -> None:
@@ -663,9 +647,7 @@ class AsyncSQLiteDriver:
     async def ping(self) -> None:
         await self._submit(self._core.ping)
 
-    async def init_table(
-        self, table: str, *, dimension: int, distance: str, if_not_exists: bool
-    ) -> None:
+    async def init_table(self, table: str, *, dimension: int, distance: str, if_not_exists: bool) -> None:
         await self._submit(self._core.init_table, table, dimension, distance, if_not_exists)
 
     async def drop_table(self, table: str, *, if_exists: bool) -> None:
@@ -680,22 +662,16 @@ class AsyncSQLiteDriver:
     async def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
         return await self._submit(self._core.get_by_ids, table, ids)
 
-    async def delete(
-        self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]
-    ) -> int:
+    async def delete(self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]) -> int:
         return await self._submit(self._core.delete, table, ids, where)
 
     async def count(self, table: str, where: Optional[Filter]) -> int:
         return await self._submit(self._core.count, table, where)
 
-    async def search(
-        self, table: str, query: Float32Array, k: int, where: Optional[Filter]
-    ) -> List[Hit]:
+    async def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         return await self._submit(self._core.search, table, query, k, where)
 
-    async def page(
-        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
-    ) -> List[Document]:
+    async def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
         return await self._submit(self._core.page, table, where, after, limit)
 
     async def create_index(self, table: str, spec: IndexSpec) -> None:
