@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -696,3 +697,34 @@ def test_report_order_follows_the_plan(tmp_path: Path) -> None:
         "pkg/_sync/fetch.py",
         "pkg/_sync/a/z.py",
     ]
+
+
+def test_the_scan_cache_is_keyed_by_the_scan_options(tmp_path: Path) -> None:
+    # user.py's rename depends on what models.py's scan finds, which depends on `packages`.
+    models = "from mypkg.models import AsyncThing\n"
+    user = "import mypkg.models\n\n\ndef make():\n    return mypkg.models.AsyncThing()\n"
+    config = project(tmp_path, {"pkg/_async/models.py": models, "pkg/_async/user.py": user})
+    run(config)
+    assert "return mypkg.models.AsyncThing()" in (tmp_path / "pkg/_sync/user.py").read_text()
+    run(make_config(tmp_path, packages=("mypkg",)))  # now AsyncThing is the project's own name
+    assert "return mypkg.models.Thing()" in (tmp_path / "pkg/_sync/user.py").read_text()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the patched core reaches workers only by fork")
+def test_a_dead_worker_is_reported_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from unawait import files
+
+    real = generate.transform_module
+
+    def die(source: str, config: Config | None = None, **kwargs: Any) -> generate.Output:
+        if "die" in source:
+            os._exit(1)
+        return real(source, config, **kwargs)
+
+    monkeypatch.setattr(generate, "transform_module", die)
+    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
+    config = project(tmp_path, {"pkg/_async/die.py": "die = 1\n" * 50})
+    report = run(config, jobs=2)
+    assert report.exit_code == 4
+    assert any("a worker process failed" in p.message for p in report.problems)
+    assert [p for p in tmp_path.rglob("*") if "unawait-tmp" in p.name] == []
