@@ -66,9 +66,7 @@ class ApproximateIndex:
 def load_approximate_index(spec: IndexSpec, distance: str, dimension: int) -> ApproximateIndex:
     """An empty ApproximateIndex for the spec, or MissingExtraError if usearch is absent."""
     if spec.kind != "hnsw":
-        raise InvalidArgumentError(
-            f"index kind {spec.kind!r} is not available on SQLite; use 'hnsw'", spec.kind
-        )
+        raise InvalidArgumentError(f"index kind {spec.kind!r} is not available on SQLite; use 'hnsw'", spec.kind)
     try:
         from usearch import index as usearch_index
     except ImportError:

@@ -23,16 +23,9 @@ class Document:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Document):
             return NotImplemented
-        return (
-            self.page_content == other.page_content
-            and self.metadata == other.metadata
-            and self.id == other.id
-        )
+        return self.page_content == other.page_content and self.metadata == other.metadata and self.id == other.id
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq
 
     def __repr__(self) -> str:
-        return (
-            f"Document(page_content={self.page_content!r}, metadata={self.metadata!r}, "
-            f"id={self.id!r})"
-        )
+        return f"Document(page_content={self.page_content!r}, metadata={self.metadata!r}, id={self.id!r})"

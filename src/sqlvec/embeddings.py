@@ -46,9 +46,7 @@ class HashEmbedding:
 
     def __init__(self, dimension: int = 256) -> None:
         if not isinstance(dimension, int) or isinstance(dimension, bool) or dimension <= 0:
-            raise InvalidArgumentError(
-                f"dimension must be a positive int, got {dimension!r}", dimension
-            )
+            raise InvalidArgumentError(f"dimension must be a positive int, got {dimension!r}", dimension)
         self.dimension = dimension
 
     def __repr__(self) -> str:
@@ -60,9 +58,7 @@ class HashEmbedding:
         for word in _WORD.findall(text.lower()):
             features.append((f"w:{word}".encode(), 1.0))
             marked = f"<{word}>"
-            features.extend(
-                (f"g:{marked[i : i + 3]}".encode(), 0.5) for i in range(len(marked) - 2)
-            )
+            features.extend((f"g:{marked[i : i + 3]}".encode(), 0.5) for i in range(len(marked) - 2))
         return features
 
     def _vector(self, text: str) -> List[float]:

@@ -31,9 +31,7 @@ class NonFiniteVectorError(SqlvecError, ValueError):
     """A vector holds NaN or +/-inf (after conversion to float32)."""
 
     def __init__(self, row: int, value: float) -> None:
-        super().__init__(
-            f"vector {row} holds a non-finite value {value!r} (NaN and inf are refused)"
-        )
+        super().__init__(f"vector {row} holds a non-finite value {value!r} (NaN and inf are refused)")
         self.row = row
         self.value = value
 
@@ -42,9 +40,7 @@ class UnknownDistanceError(SqlvecError, ValueError):
     """A distance name that is not one of cosine, l2, inner_product."""
 
     def __init__(self, distance: object) -> None:
-        super().__init__(
-            f"unknown distance {distance!r}; expected one of 'cosine', 'l2', 'inner_product'"
-        )
+        super().__init__(f"unknown distance {distance!r}; expected one of 'cosine', 'l2', 'inner_product'")
         self.value = distance
 
 
@@ -61,8 +57,7 @@ class UnknownFilterOperatorError(InvalidFilterError):
 
     def __init__(self, operator: str) -> None:
         super().__init__(
-            f"unknown filter operator {operator!r}; supported: $eq $ne $lt $lte $gt $gte "
-            "$in $nin $and $or $not",
+            f"unknown filter operator {operator!r}; supported: $eq $ne $lt $lte $gt $gte $in $nin $and $or $not",
             operator,
         )
 
@@ -99,9 +94,7 @@ class CollectionNotFoundError(SqlvecError, LookupError):
     """The collection (table) was never initialised or has been dropped."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(
-            f"collection {name!r} does not exist; create it with init_vectorstore_table()"
-        )
+        super().__init__(f"collection {name!r} does not exist; create it with init_vectorstore_table()")
         self.value = name
 
 
@@ -146,9 +139,7 @@ class MissingExtraError(SqlvecError, ImportError):
     """A feature needs an optional dependency that is not installed."""
 
     def __init__(self, extra: str, package: str, feature: str) -> None:
-        super().__init__(
-            f"{feature} needs the optional package {package!r}: pip install 'sqlvec[{extra}]'"
-        )
+        super().__init__(f"{feature} needs the optional package {package!r}: pip install 'sqlvec[{extra}]'")
         self.extra = extra
         self.package = package
         self.value = package

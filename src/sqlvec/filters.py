@@ -101,9 +101,7 @@ def _parse_mapping(spec: Mapping[str, Any]) -> Filter:
 def _parse_logical(op: str, operand: Any) -> Filter:
     if op not in _LOGICAL:
         if op in _OPERATORS:
-            raise InvalidFilterError(
-                f"{op} must be applied to a field: {{'field': {{{op!r}: ...}}}}", op
-            )
+            raise InvalidFilterError(f"{op} must be applied to a field: {{'field': {{{op!r}: ...}}}}", op)
         raise UnknownFilterOperatorError(op)
     if op == "$not":
         return Not(_parse_mapping(operand))
@@ -120,8 +118,7 @@ def _parse_key(key: str) -> Tuple[str, ...]:
     for segment in segments:
         if not _KEY_SEGMENT.fullmatch(segment):
             raise InvalidFilterError(
-                f"invalid filter key {key!r}: use letters, digits, '_' or '-', "
-                "with '.' between nested keys",
+                f"invalid filter key {key!r}: use letters, digits, '_' or '-', with '.' between nested keys",
                 key,
             )
     return segments
@@ -169,9 +166,7 @@ def _check_scalar(value: Any, op: str) -> Scalar:
         if not math.isfinite(value):
             raise FilterTypeError(f"{op}: {value!r} is not a finite number", value)
         return value
-    raise FilterTypeError(
-        f"{op} takes a str, int, float or bool, got {type(value).__name__} {value!r}", value
-    )
+    raise FilterTypeError(f"{op} takes a str, int, float or bool, got {type(value).__name__} {value!r}", value)
 
 
 # -- evaluation in Python (the reference semantics the SQL compilers must agree with) --
@@ -294,9 +289,7 @@ class SQLiteFilterCompiler(FilterCompiler):
             return f"(json_type({col}, ?) IS '{'true' if value else 'false'}')"
         params.extend((path, path, value))
         kind = "= 'text'" if isinstance(value, str) else "IN ('integer', 'real')"
-        return (
-            f"(IFNULL(json_type({col}, ?), '') {kind} AND json_extract({col}, ?) {_SQL_OPS[op]} ?)"
-        )
+        return f"(IFNULL(json_type({col}, ?), '') {kind} AND json_extract({col}, ?) {_SQL_OPS[op]} ?)"
 
     def in_(self, key: Tuple[str, ...], values: Tuple[Scalar, ...], params: List[Any]) -> str:
         parts: List[str] = []
@@ -309,10 +302,7 @@ class SQLiteFilterCompiler(FilterCompiler):
             if group:
                 params.extend((path, path, *group))
                 marks = ", ".join("?" * len(group))
-                parts.append(
-                    f"(IFNULL(json_type({col}, ?), '') {kind} "
-                    f"AND json_extract({col}, ?) IN ({marks}))"
-                )
+                parts.append(f"(IFNULL(json_type({col}, ?), '') {kind} AND json_extract({col}, ?) IN ({marks}))")
         for flag in bools:
             params.append(path)
             parts.append(f"(json_type({col}, ?) IS '{'true' if flag else 'false'}')")

@@ -20,13 +20,9 @@ def check_identifier(name: object) -> str:
     if not isinstance(name, str):
         raise InvalidIdentifierError(name, "must be a str")
     if not _IDENTIFIER.fullmatch(name):
-        raise InvalidIdentifierError(
-            name, "use 1-63 letters, digits or underscores, not starting with a digit"
-        )
+        raise InvalidIdentifierError(name, "use 1-63 letters, digits or underscores, not starting with a digit")
     if name.lower().startswith(_RESERVED_PREFIXES):
-        raise InvalidIdentifierError(
-            name, f"names starting with {', '.join(_RESERVED_PREFIXES)} are reserved"
-        )
+        raise InvalidIdentifierError(name, f"names starting with {', '.join(_RESERVED_PREFIXES)} are reserved")
     return name
 
 

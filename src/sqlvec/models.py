@@ -42,17 +42,13 @@ class IndexSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in ("hnsw", "ivfflat"):
-            raise InvalidArgumentError(
-                f"unknown index kind {self.kind!r}; expected 'hnsw' or 'ivfflat'", self.kind
-            )
+            raise InvalidArgumentError(f"unknown index kind {self.kind!r}; expected 'hnsw' or 'ivfflat'", self.kind)
         for name in ("m", "ef_construction", "ef_search"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise InvalidArgumentError(f"{name} must be a positive int, got {value!r}", value)
         if self.lists is not None and (not isinstance(self.lists, int) or self.lists <= 0):
-            raise InvalidArgumentError(
-                f"lists must be a positive int, got {self.lists!r}", self.lists
-            )
+            raise InvalidArgumentError(f"lists must be a positive int, got {self.lists!r}", self.lists)
 
     def to_dict(self) -> Dict[str, Any]:
         """The spec as JSON-ready data (stored beside the collection)."""

@@ -37,9 +37,7 @@ def check_ids(ids: Iterable[str]) -> List[str]:
 
 def _check_metadata(metadata: object) -> Dict[str, Any]:
     if not isinstance(metadata, dict):
-        raise InvalidMetadataError(
-            f"metadata must be a dict, got {type(metadata).__name__}", metadata
-        )
+        raise InvalidMetadataError(f"metadata must be a dict, got {type(metadata).__name__}", metadata)
     try:
         json.dumps(metadata, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -64,9 +62,7 @@ class Rows:
         """The write batch, once every text has its vector."""
         matrix = as_matrix(vectors)
         if matrix.shape[0] != len(self.texts):
-            raise InvalidArgumentError(
-                f"got {len(self.texts)} texts but {matrix.shape[0]} vectors", matrix.shape
-            )
+            raise InvalidArgumentError(f"got {len(self.texts)} texts but {matrix.shape[0]} vectors", matrix.shape)
         return Batch(ids=self.ids, contents=self.texts, metadatas=self.metadatas, embeddings=matrix)
 
 

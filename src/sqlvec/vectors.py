@@ -22,9 +22,7 @@ def as_matrix(vectors: Any, dimension: Optional[int] = None) -> Float32Array:
         with np.errstate(over="ignore"):
             matrix = np.array(vectors, dtype=np.float32, ndmin=2, copy=True)
     except (TypeError, ValueError) as exc:
-        raise InvalidArgumentError(
-            f"vectors must be sequences of numbers: {exc}", vectors
-        ) from None
+        raise InvalidArgumentError(f"vectors must be sequences of numbers: {exc}", vectors) from None
     if matrix.ndim != 2:
         raise InvalidArgumentError(f"expected a list of vectors, got shape {matrix.shape}", vectors)
     if matrix.shape[0] == 0:
@@ -48,9 +46,7 @@ def as_vector(vector: Any, dimension: Optional[int] = None) -> Float32Array:
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"a query vector must be numbers: {exc}", vector) from None
     if array.ndim != 1:
-        raise InvalidArgumentError(
-            f"a query vector must be one-dimensional, got shape {array.shape}", vector
-        )
+        raise InvalidArgumentError(f"a query vector must be one-dimensional, got shape {array.shape}", vector)
     row: Float32Array = as_matrix(array.reshape(1, -1), dimension)[0]
     return row
 
@@ -81,9 +77,7 @@ def normalize_rows(matrix: Float32Array) -> Float32Array:
     return unit
 
 
-def distances(
-    distance: str, rows: Float32Array, query: Float32Array, sq_norms: Optional[Float32Array]
-) -> Float32Array:
+def distances(distance: str, rows: Float32Array, query: Float32Array, sq_norms: Optional[Float32Array]) -> Float32Array:
     """Distances from `query` to each row (lower is closer).
 
     For cosine, `rows` and `query` must already be unit length; for l2, `sq_norms` holds

@@ -112,9 +112,7 @@ async def test_drop_and_recreate_by_another_engine(
 
 
 @pytest.mark.asyncio
-async def test_writes_by_plain_sqlite_with_a_version_bump_are_seen(
-    store: AsyncVectorStore, sqlite_path: str
-) -> None:
+async def test_writes_by_plain_sqlite_with_a_version_bump_are_seen(store: AsyncVectorStore, sqlite_path: str) -> None:
     await store.aadd_texts(["cats purr"], ids=["cat"])
     assert [d.id for d in await store.asimilarity_search("cats")] == ["cat"]
     # Another process deleting rows through SQL bumps the version like sqlvec does.

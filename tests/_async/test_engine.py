@@ -98,9 +98,7 @@ async def test_init_table_without_if_not_exists_refuses_an_existing_table(
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(
-    "name", ["", "1docs", "docs; DROP TABLE x", 'a"b', "sqlite_master", "sqlvec_x", "x" * 64, 3]
-)
+@pytest.mark.parametrize("name", ["", "1docs", "docs; DROP TABLE x", 'a"b', "sqlite_master", "sqlvec_x", "x" * 64, 3])
 async def test_bad_table_names_are_refused(engine: AsyncEngine, name: object) -> None:
     with pytest.raises(InvalidIdentifierError) as info:
         await engine.ainit_vectorstore_table(name, vector_dimension=3)  # type: ignore[arg-type]
@@ -156,9 +154,7 @@ async def test_reopening_a_file_database_keeps_everything(engine_url: str) -> No
     async with AsyncEngine.from_url(engine_url) as engine:
         await engine.ainit_vectorstore_table("docs", vector_dimension=3, distance="l2")
         store = AsyncVectorStore(engine, HashEmbedding(3), "docs")
-        await store.aadd_embeddings(
-            ["a", "b"], [[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]], [{"k": 1}, {"k": 2}], ["a", "b"]
-        )
+        await store.aadd_embeddings(["a", "b"], [[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]], [{"k": 1}, {"k": 2}], ["a", "b"])
     async with AsyncEngine.from_url(engine_url) as engine:
         store = AsyncVectorStore(engine, HashEmbedding(3), "docs")
         assert await store.acount() == 2

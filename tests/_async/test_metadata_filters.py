@@ -124,9 +124,7 @@ BAD = [
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("spec", "error"), BAD)
-async def test_bad_filters_raise_typed_errors(
-    filtered: AsyncVectorStore, spec: Any, error: type
-) -> None:
+async def test_bad_filters_raise_typed_errors(filtered: AsyncVectorStore, spec: Any, error: type) -> None:
     with pytest.raises(error) as info:
         await filtered.acount(spec)
     assert isinstance(info.value, SqlvecError)

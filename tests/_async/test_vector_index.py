@@ -68,9 +68,7 @@ async def test_index_follows_later_writes(indexed: AsyncVectorStore) -> None:
 
 
 @pytest.mark.asyncio
-async def test_index_follows_writes_from_another_engine(
-    indexed: AsyncVectorStore, engine_url: str
-) -> None:
+async def test_index_follows_writes_from_another_engine(indexed: AsyncVectorStore, engine_url: str) -> None:
     await top(indexed, [1.0] * DIM)
     async with AsyncEngine.from_url(engine_url) as other:
         theirs = AsyncVectorStore(other, HashEmbedding(DIM), "ann")
@@ -89,9 +87,7 @@ async def test_filtered_search_with_an_index_is_exact(indexed: AsyncVectorStore)
     query = np.random.default_rng(9).normal(size=DIM)
     filtered = [
         d.metadata["i"]
-        for d in await indexed.asimilarity_search_by_vector(
-            query.tolist(), k=5, filter={"i": {"$gte": 500}}
-        )
+        for d in await indexed.asimilarity_search_by_vector(query.tolist(), k=5, filter={"i": {"$gte": 500}})
     ]
     matrix = np.random.default_rng(3).normal(size=(N, DIM))[500:]
     unit = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)

@@ -142,12 +142,8 @@ async def test_metadata_round_trips_as_json(store: AsyncVectorStore) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(
-    "metadata", [{"bad": object()}, {"nan": math.nan}, ["not", "a", "dict"], "text"]
-)
-async def test_bad_metadata_is_refused_before_writing(
-    store: AsyncVectorStore, metadata: Any
-) -> None:
+@pytest.mark.parametrize("metadata", [{"bad": object()}, {"nan": math.nan}, ["not", "a", "dict"], "text"])
+async def test_bad_metadata_is_refused_before_writing(store: AsyncVectorStore, metadata: Any) -> None:
     with pytest.raises(InvalidMetadataError):
         await store.aadd_texts(["ok", "bad"], metadatas=[{}, metadata])
     assert await store.acount() == 0
@@ -196,9 +192,7 @@ async def test_non_finite_vectors_are_refused(store: AsyncVectorStore, bad: floa
 
 
 @pytest.mark.asyncio
-async def test_a_batch_failing_midway_in_embedding_writes_nothing(
-    engine: AsyncEngine, store: AsyncVectorStore
-) -> None:
+async def test_a_batch_failing_midway_in_embedding_writes_nothing(engine: AsyncEngine, store: AsyncVectorStore) -> None:
     broken = AsyncVectorStore(engine, BrokenEmbedding(DIMENSION, "c"), "docs")
     with pytest.raises(InvalidArgumentError):
         await broken.aadd_texts(["a", "b", "c", "d"])
@@ -206,9 +200,7 @@ async def test_a_batch_failing_midway_in_embedding_writes_nothing(
 
 
 @pytest.mark.asyncio
-async def test_a_batch_failing_midway_in_the_database_writes_nothing(
-    store: AsyncVectorStore, sqlite_path: str
-) -> None:
+async def test_a_batch_failing_midway_in_the_database_writes_nothing(store: AsyncVectorStore, sqlite_path: str) -> None:
     await store.aadd_texts(["kept"], ids=["kept"])
     # A real constraint failure on the third row, raised by SQLite inside the transaction.
     with sqlite3.connect(sqlite_path) as conn:
@@ -415,9 +407,7 @@ async def test_delete_by_ids(store: AsyncVectorStore) -> None:
 
 @pytest.mark.asyncio
 async def test_delete_by_filter_and_by_both(store: AsyncVectorStore) -> None:
-    await store.aadd_texts(
-        TEXTS, metadatas=[{"i": i} for i in range(len(TEXTS))], ids=[str(i) for i in range(5)]
-    )
+    await store.aadd_texts(TEXTS, metadatas=[{"i": i} for i in range(len(TEXTS))], ids=[str(i) for i in range(5)])
     assert await store.adelete(filter={"i": {"$lt": 2}}) == 2
     assert await store.adelete(ids=["2", "3"], filter={"i": 3}) == 1
     assert [d.id async for d in store.aiter_documents()] == ["2", "4"]
@@ -505,9 +495,7 @@ async def test_every_method_after_store_close_raises(store: AsyncVectorStore) ->
 
 
 @pytest.mark.asyncio
-async def test_every_method_after_engine_close_raises(
-    engine: AsyncEngine, store: AsyncVectorStore
-) -> None:
+async def test_every_method_after_engine_close_raises(engine: AsyncEngine, store: AsyncVectorStore) -> None:
     await store.aadd_texts(["x"], ids=["x"])
     await engine.aclose()
     calls = [
@@ -526,9 +514,7 @@ async def test_every_method_after_engine_close_raises(
 
 
 @pytest.mark.asyncio
-async def test_store_exposes_its_parts(
-    engine: AsyncEngine, store: AsyncVectorStore, embeddings: HashEmbedding
-) -> None:
+async def test_store_exposes_its_parts(engine: AsyncEngine, store: AsyncVectorStore, embeddings: HashEmbedding) -> None:
     assert store.engine is engine
     assert store.embeddings is embeddings
     assert store.collection_name == "docs"

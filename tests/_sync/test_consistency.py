@@ -109,9 +109,7 @@ def test_drop_and_recreate_by_another_engine(
         mine.add_embeddings(["wide"], [unit(0)])
 
 
-def test_writes_by_plain_sqlite_with_a_version_bump_are_seen(
-    store: VectorStore, sqlite_path: str
-) -> None:
+def test_writes_by_plain_sqlite_with_a_version_bump_are_seen(store: VectorStore, sqlite_path: str) -> None:
     store.add_texts(["cats purr"], ids=["cat"])
     assert [d.id for d in store.similarity_search("cats")] == ["cat"]
     # Another process deleting rows through SQL bumps the version like sqlvec does.

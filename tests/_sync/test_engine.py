@@ -92,9 +92,7 @@ def test_init_table_without_if_not_exists_refuses_an_existing_table(
         engine.init_vectorstore_table("docs", vector_dimension=8, if_not_exists=False)
 
 
-@pytest.mark.parametrize(
-    "name", ["", "1docs", "docs; DROP TABLE x", 'a"b', "sqlite_master", "sqlvec_x", "x" * 64, 3]
-)
+@pytest.mark.parametrize("name", ["", "1docs", "docs; DROP TABLE x", 'a"b', "sqlite_master", "sqlvec_x", "x" * 64, 3])
 def test_bad_table_names_are_refused(engine: Engine, name: object) -> None:
     with pytest.raises(InvalidIdentifierError) as info:
         engine.init_vectorstore_table(name, vector_dimension=3)  # type: ignore[arg-type]
@@ -145,9 +143,7 @@ def test_reopening_a_file_database_keeps_everything(engine_url: str) -> None:
     with Engine.from_url(engine_url) as engine:
         engine.init_vectorstore_table("docs", vector_dimension=3, distance="l2")
         store = VectorStore(engine, HashEmbedding(3), "docs")
-        store.add_embeddings(
-            ["a", "b"], [[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]], [{"k": 1}, {"k": 2}], ["a", "b"]
-        )
+        store.add_embeddings(["a", "b"], [[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]], [{"k": 1}, {"k": 2}], ["a", "b"])
     with Engine.from_url(engine_url) as engine:
         store = VectorStore(engine, HashEmbedding(3), "docs")
         assert store.count() == 2

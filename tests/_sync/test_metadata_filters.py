@@ -122,9 +122,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("spec", "error"), BAD)
-def test_bad_filters_raise_typed_errors(
-    filtered: VectorStore, spec: Any, error: type
-) -> None:
+def test_bad_filters_raise_typed_errors(filtered: VectorStore, spec: Any, error: type) -> None:
     with pytest.raises(error) as info:
         filtered.count(spec)
     assert isinstance(info.value, SqlvecError)

@@ -66,9 +66,7 @@ def test_index_follows_later_writes(indexed: VectorStore) -> None:
     assert all(int(i[1:]) >= 300 for i in left)
 
 
-def test_index_follows_writes_from_another_engine(
-    indexed: VectorStore, engine_url: str
-) -> None:
+def test_index_follows_writes_from_another_engine(indexed: VectorStore, engine_url: str) -> None:
     top(indexed, [1.0] * DIM)
     with Engine.from_url(engine_url) as other:
         theirs = VectorStore(other, HashEmbedding(DIM), "ann")
@@ -86,9 +84,7 @@ def test_filtered_search_with_an_index_is_exact(indexed: VectorStore) -> None:
     query = np.random.default_rng(9).normal(size=DIM)
     filtered = [
         d.metadata["i"]
-        for d in indexed.similarity_search_by_vector(
-            query.tolist(), k=5, filter={"i": {"$gte": 500}}
-        )
+        for d in indexed.similarity_search_by_vector(query.tolist(), k=5, filter={"i": {"$gte": 500}})
     ]
     matrix = np.random.default_rng(3).normal(size=(N, DIM))[500:]
     unit = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)

@@ -130,12 +130,8 @@ def test_metadata_round_trips_as_json(store: VectorStore) -> None:
     assert store.get_by_ids(["x"])[0].metadata == meta
 
 
-@pytest.mark.parametrize(
-    "metadata", [{"bad": object()}, {"nan": math.nan}, ["not", "a", "dict"], "text"]
-)
-def test_bad_metadata_is_refused_before_writing(
-    store: VectorStore, metadata: Any
-) -> None:
+@pytest.mark.parametrize("metadata", [{"bad": object()}, {"nan": math.nan}, ["not", "a", "dict"], "text"])
+def test_bad_metadata_is_refused_before_writing(store: VectorStore, metadata: Any) -> None:
     with pytest.raises(InvalidMetadataError):
         store.add_texts(["ok", "bad"], metadatas=[{}, metadata])
     assert store.count() == 0
@@ -180,18 +176,14 @@ def test_non_finite_vectors_are_refused(store: VectorStore, bad: float) -> None:
     assert store.count() == 0
 
 
-def test_a_batch_failing_midway_in_embedding_writes_nothing(
-    engine: Engine, store: VectorStore
-) -> None:
+def test_a_batch_failing_midway_in_embedding_writes_nothing(engine: Engine, store: VectorStore) -> None:
     broken = VectorStore(engine, BrokenEmbedding(DIMENSION, "c"), "docs")
     with pytest.raises(InvalidArgumentError):
         broken.add_texts(["a", "b", "c", "d"])
     assert store.count() == 0
 
 
-def test_a_batch_failing_midway_in_the_database_writes_nothing(
-    store: VectorStore, sqlite_path: str
-) -> None:
+def test_a_batch_failing_midway_in_the_database_writes_nothing(store: VectorStore, sqlite_path: str) -> None:
     store.add_texts(["kept"], ids=["kept"])
     # A real constraint failure on the third row, raised by SQLite inside the transaction.
     with sqlite3.connect(sqlite_path) as conn:
@@ -381,9 +373,7 @@ def test_delete_by_ids(store: VectorStore) -> None:
 
 
 def test_delete_by_filter_and_by_both(store: VectorStore) -> None:
-    store.add_texts(
-        TEXTS, metadatas=[{"i": i} for i in range(len(TEXTS))], ids=[str(i) for i in range(5)]
-    )
+    store.add_texts(TEXTS, metadatas=[{"i": i} for i in range(len(TEXTS))], ids=[str(i) for i in range(5)])
     assert store.delete(filter={"i": {"$lt": 2}}) == 2
     assert store.delete(ids=["2", "3"], filter={"i": 3}) == 1
     assert [d.id for d in store.iter_documents()] == ["2", "4"]
@@ -466,9 +456,7 @@ def test_every_method_after_store_close_raises(store: VectorStore) -> None:
     assert not store.engine.closed
 
 
-def test_every_method_after_engine_close_raises(
-    engine: Engine, store: VectorStore
-) -> None:
+def test_every_method_after_engine_close_raises(engine: Engine, store: VectorStore) -> None:
     store.add_texts(["x"], ids=["x"])
     engine.close()
     calls = [
@@ -486,9 +474,7 @@ def test_every_method_after_engine_close_raises(
             pass
 
 
-def test_store_exposes_its_parts(
-    engine: Engine, store: VectorStore, embeddings: HashEmbedding
-) -> None:
+def test_store_exposes_its_parts(engine: Engine, store: VectorStore, embeddings: HashEmbedding) -> None:
     assert store.engine is engine
     assert store.embeddings is embeddings
     assert store.collection_name == "docs"

@@ -109,9 +109,7 @@ class AsyncEngine:
         check_identifier(table)
         check_positive("vector_dimension", vector_dimension)
         check_distance(distance)
-        await self._driver.init_table(
-            table, dimension=vector_dimension, distance=distance, if_not_exists=if_not_exists
-        )
+        await self._driver.init_table(table, dimension=vector_dimension, distance=distance, if_not_exists=if_not_exists)
 
     async def adrop_table(self, table: str, *, if_exists: bool = True) -> None:
         """Drop a collection table with all its documents and its vector index."""

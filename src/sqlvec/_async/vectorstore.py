@@ -292,9 +292,7 @@ class AsyncVectorStore:
         up to date.
         """
         self._check_open()
-        spec = IndexSpec(
-            kind=kind, m=m, ef_construction=ef_construction, ef_search=ef_search, lists=lists
-        )
+        spec = IndexSpec(kind=kind, m=m, ef_construction=ef_construction, ef_search=ef_search, lists=lists)
         await self._driver.create_index(self._table, spec)
 
     async def adrop_vector_index(self) -> None:

@@ -67,9 +67,7 @@ class AsyncDriver(Protocol):
         """Run a trivial query; raises if the database cannot be reached."""
         ...
 
-    async def init_table(
-        self, table: str, *, dimension: int, distance: str, if_not_exists: bool
-    ) -> None:
+    async def init_table(self, table: str, *, dimension: int, distance: str, if_not_exists: bool) -> None:
         """Create the collection table and record its dimension and distance.
 
         If it exists: with if_not_exists, check that dimension and distance agree
@@ -94,9 +92,7 @@ class AsyncDriver(Protocol):
         """The documents with these ids, in the order of `ids`; missing ids are skipped."""
         ...
 
-    async def delete(
-        self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]
-    ) -> int:
+    async def delete(self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]) -> int:
         """Delete rows whose id is in `ids` (if given) AND that match `where` (if given),
         in one transaction; returns how many were deleted. At least one is not None."""
         ...
@@ -105,9 +101,7 @@ class AsyncDriver(Protocol):
         """How many rows match `where` (all rows if None)."""
         ...
 
-    async def search(
-        self, table: str, query: Float32Array, k: int, where: Optional[Filter]
-    ) -> List[Hit]:
+    async def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         """The k rows nearest to `query` among those matching `where`, nearest first.
 
         Exact unless a vector index was applied; either way it sees every committed
@@ -115,9 +109,7 @@ class AsyncDriver(Protocol):
         """
         ...
 
-    async def page(
-        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
-    ) -> List[Document]:
+    async def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
         """Up to `limit` matching rows with id > `after`, ordered by id (keyset paging)."""
         ...
 
@@ -185,9 +177,7 @@ class Driver(Protocol):
         """See AsyncDriver.search."""
         ...
 
-    def page(
-        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
-    ) -> List[Document]:
+    def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
         """See AsyncDriver.page."""
         ...
 

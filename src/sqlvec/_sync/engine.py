@@ -111,9 +111,7 @@ class Engine:
         check_identifier(table)
         check_positive("vector_dimension", vector_dimension)
         check_distance(distance)
-        self._driver.init_table(
-            table, dimension=vector_dimension, distance=distance, if_not_exists=if_not_exists
-        )
+        self._driver.init_table(table, dimension=vector_dimension, distance=distance, if_not_exists=if_not_exists)
 
     def drop_table(self, table: str, *, if_exists: bool = True) -> None:
         """Drop a collection table with all its documents and its vector index."""

@@ -282,9 +282,7 @@ class VectorStore:
         up to date.
         """
         self._check_open()
-        spec = IndexSpec(
-            kind=kind, m=m, ef_construction=ef_construction, ef_search=ef_search, lists=lists
-        )
+        spec = IndexSpec(kind=kind, m=m, ef_construction=ef_construction, ef_search=ef_search, lists=lists)
         self._driver.create_index(self._table, spec)
 
     def drop_vector_index(self) -> None:
