@@ -84,9 +84,7 @@ def _config(args: argparse.Namespace) -> tuple[Config, bool]:
             raise ConfigError(f"{pyproject}: no such file")
         config = load_config(pyproject)
         if not config.trees:
-            raise ConfigError(
-                f"{pyproject}: [tool.unawait] has no trees; add trees = [{{{{ src = ..., dest = ... }}}}]"
-            )
+            raise ConfigError(f"{pyproject}: [tool.unawait] has no trees; add trees = [{{ src = ..., dest = ... }}]")
         return config, True
     base = load_config(args.config) if args.config else Config()
     src, dest = args.trees
@@ -117,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"unawait: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # every write is atomic: the tree holds whole files, old or new
+        print("unawait: interrupted", file=sys.stderr)
+        return 130
     _print_report(report, args, sys.stdout, sys.stderr, time.perf_counter() - started)
     return report.exit_code
 

@@ -120,8 +120,7 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 ok, 1 differences (check) or a hand-written file blocking one, 2 source errors,
-        3 configuration or file-system errors, 4 a bug in unawait."""
+        """0 ok, 1 differences or a blocking hand-written file, 2 source errors, 3 setup, 4 a bug."""
         kinds = {p.kind for p in self.problems}
         if "internal" in kinds:
             return 4
@@ -466,7 +465,7 @@ def _remove_generated(path: Path, stop: Path) -> None:
     path.unlink()
     cache = path.parent / "__pycache__"
     if cache.is_dir():
-        for pyc in cache.glob(f"{glob_escape(path.stem)}.*.pyc"):
+        for pyc in cache.glob(f"{_glob_escape(path.stem)}.*.pyc"):
             with contextlib.suppress(OSError):
                 pyc.unlink()
         with contextlib.suppress(OSError):
@@ -480,8 +479,8 @@ def _remove_generated(path: Path, stop: Path) -> None:
         folder = folder.parent
 
 
-def glob_escape(text: str) -> str:
-    """text with glob metacharacters escaped."""
+def _glob_escape(text: str) -> str:
+    """text with glob metacharacters escaped, so a file name is matched literally."""
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
@@ -623,11 +622,9 @@ def run(
     jobs: int | None = None,
     cache: bool = True,
 ) -> Report:
-    """Generate every tree of config; with check, diff or explain write nothing and report instead.
-
-    jobs: worker processes (default: up to 2 of the CPUs this process may use). cache: read and
-    (when writing) update `.unawait_cache/` in config.root.
-    """
+    """Generate every tree of config; with check, diff or explain write nothing and report instead."""
+    # jobs: worker processes, by default up to 2 of the CPUs this process may run on.
+    # cache: read, and when writing update, .unawait_cache/ in config.root.
     workers = Workers(min(2, available_cpus()) if jobs is None else jobs)
     try:
         return _run(config, check, diff, explain, workers, cache)

@@ -254,7 +254,7 @@ def test_a_one_off_tree_with_renames_from_a_pyproject(
         pytest.param([], {}, "no pyproject.toml with a [tool.unawait] table", id="no pyproject"),
         pytest.param([], {"pyproject.toml": "[tool.unawait]\ntress = []\n"}, "unknown key", id="unknown key"),
         pytest.param([], {"pyproject.toml": "[tool.unawait\n"}, "pyproject.toml", id="broken toml"),
-        pytest.param([], {"pyproject.toml": "[tool.unawait]\n"}, "has no trees", id="no trees"),
+        pytest.param([], {"pyproject.toml": "[tool.unawait]\n"}, "trees = [{ src = ", id="no trees"),
         pytest.param(
             [],
             {"pyproject.toml": '[tool.unawait]\ntrees = [{ src = "nope", dest = "out" }]\n'},
