@@ -22,9 +22,7 @@ class RequestTimeoutError(SqlvecError, TimeoutError):
     """A statement ran longer than `request_timeout` seconds and was cancelled."""
 
     def __init__(self, timeout: float) -> None:
-        super().__init__(
-            f"the request ran longer than {timeout:g} s (request_timeout) and was cancelled"
-        )
+        super().__init__(f"the request ran longer than {timeout:g} s (request_timeout) and was cancelled")
         self.value = timeout
 
 
@@ -66,7 +64,9 @@ class PoolConfig:
         (`statement_timeout`) and by the client (cancel, then RequestTimeoutError); None: no limit.
     max_idle: seconds an unused connection above min_size is kept.
     max_lifetime: seconds after which a connection is replaced.
-    health_check: ping a connection before handing it out (a dead one is replaced, not returned).
+    health_check: check a connection before handing it out (a dead one is replaced, not
+        returned): a zero-timeout poll of its socket, and a round trip only if the server
+        closed it or sent something while it was idle.
     """
 
     min_size: int = 1
@@ -84,24 +84,15 @@ class PoolConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InvalidArgumentError(f"{name} must be an int >= 0, got {value!r}", value)
         if self.max_size < 1 or self.max_size < self.min_size:
-            raise InvalidArgumentError(
-                f"max_size must be >= 1 and >= min_size, got {self.max_size!r}", self.max_size
-            )
+            raise InvalidArgumentError(f"max_size must be >= 1 and >= min_size, got {self.max_size!r}", self.max_size)
         for name in _FLOAT_FIELDS:
             value = getattr(self, name)
             if value is None and name == "request_timeout":
                 continue
-            if (
-                not isinstance(value, (int, float))
-                or isinstance(value, bool)
-                or not math.isfinite(value)
-                or value <= 0
-            ):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
                 raise InvalidArgumentError(f"{name} must be a number > 0, got {value!r}", value)
         if not isinstance(self.health_check, bool):
-            raise InvalidArgumentError(
-                f"health_check must be a bool, got {self.health_check!r}", self.health_check
-            )
+            raise InvalidArgumentError(f"health_check must be a bool, got {self.health_check!r}", self.health_check)
 
     def replace(self, **changes: Any) -> PoolConfig:
         """A copy with some fields changed (validated again)."""

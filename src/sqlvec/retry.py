@@ -45,11 +45,7 @@ def is_transient(sqlstate: Optional[str], connection_lost: bool, idempotent: boo
     """
     if sqlstate in ROLLED_BACK_SQLSTATES:
         return True
-    if (
-        connection_lost
-        or sqlstate in SESSION_LOST_SQLSTATES
-        or sqlstate in RESULT_UNKNOWN_SQLSTATES
-    ):
+    if connection_lost or sqlstate in SESSION_LOST_SQLSTATES or sqlstate in RESULT_UNKNOWN_SQLSTATES:
         return idempotent
     return False
 
@@ -72,26 +68,16 @@ class RetryPolicy:
     jitter: float = 0.5
 
     def __post_init__(self) -> None:
-        if (
-            not isinstance(self.attempts, int)
-            or isinstance(self.attempts, bool)
-            or self.attempts < 1
-        ):
-            raise InvalidArgumentError(
-                f"attempts must be an int >= 1, got {self.attempts!r}", self.attempts
-            )
+        if not isinstance(self.attempts, int) or isinstance(self.attempts, bool) or self.attempts < 1:
+            raise InvalidArgumentError(f"attempts must be an int >= 1, got {self.attempts!r}", self.attempts)
         for name in ("initial_backoff", "max_backoff"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise InvalidArgumentError(f"{name} must be a number >= 0, got {value!r}", value)
         if not isinstance(self.multiplier, (int, float)) or not (1 <= self.multiplier < math.inf):
-            raise InvalidArgumentError(
-                f"multiplier must be a number >= 1, got {self.multiplier!r}", self.multiplier
-            )
+            raise InvalidArgumentError(f"multiplier must be a number >= 1, got {self.multiplier!r}", self.multiplier)
         if not isinstance(self.jitter, (int, float)) or not (0 <= self.jitter <= 1):
-            raise InvalidArgumentError(
-                f"jitter must be in [0, 1], got {self.jitter!r}", self.jitter
-            )
+            raise InvalidArgumentError(f"jitter must be in [0, 1], got {self.jitter!r}", self.jitter)
 
     @classmethod
     def none(cls) -> RetryPolicy:

@@ -156,10 +156,7 @@ class PgSQL:
 
     def table_exists(self) -> str:
         """One row if a table of that name exists in the current schema (param: name)."""
-        return (
-            "SELECT 1 FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_name = %s"
-        )
+        return "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = %s"
 
     def register_collection(self) -> str:
         """Record a collection (params: name, dimension, distance)."""
@@ -175,10 +172,7 @@ class PgSQL:
         The OID changes when the table is dropped and created again, which is how a driver
         notices that its cached description of a collection is out of date.
         """
-        return (
-            "SELECT dimension, distance, index_spec, to_regclass(%s)::oid::int8 "
-            f"FROM {CATALOG} WHERE name = %s"
-        )
+        return f"SELECT dimension, distance, index_spec, to_regclass(%s)::oid::int8 FROM {CATALOG} WHERE name = %s"
 
     def drop_table(self, table: str) -> str:
         """Drop one collection's table (its indexes go with it)."""
@@ -207,9 +201,7 @@ class PgSQL:
         """A compiled metadata filter: (sql, params)."""
         return self.filters.compile(node)
 
-    def delete(
-        self, table: str, ids: Optional[List[str]], node: Optional[Filter]
-    ) -> Tuple[str, List[Any]]:
+    def delete(self, table: str, ids: Optional[List[str]], node: Optional[Filter]) -> Tuple[str, List[Any]]:
         """Delete by ids and/or filter; (sql, params)."""
         conditions: List[str] = []
         params: List[Any] = []
@@ -229,9 +221,7 @@ class PgSQL:
         sql, params = self.where(node)
         return f"SELECT count(*) FROM {quote_identifier(table)} WHERE {sql}", params
 
-    def page(
-        self, table: str, node: Optional[Filter], after: Optional[str], limit: int
-    ) -> Tuple[str, List[Any]]:
+    def page(self, table: str, node: Optional[Filter], after: Optional[str], limit: int) -> Tuple[str, List[Any]]:
         """Keyset page ordered by id; (sql, params)."""
         sql, params = self.where(node)
         if after is not None:
@@ -239,8 +229,7 @@ class PgSQL:
             params.append(after)
         params.append(_int(limit, "limit"))
         return (
-            f"SELECT id, content, metadata FROM {quote_identifier(table)} "
-            f"WHERE {sql} ORDER BY id LIMIT %s",
+            f"SELECT id, content, metadata FROM {quote_identifier(table)} WHERE {sql} ORDER BY id LIMIT %s",
             params,
         )
 
@@ -254,9 +243,7 @@ class PgSQL:
 
     # -- search ----------------------------------------------------------------------
 
-    def search(
-        self, table: str, distance: str, node: Optional[Filter], k: Optional[int]
-    ) -> Tuple[str, List[Any]]:
+    def search(self, table: str, distance: str, node: Optional[Filter], k: Optional[int]) -> Tuple[str, List[Any]]:
         """Nearest rows first; params: the query vector first, then the filter's, then k.
 
         The caller puts the query vector at params[0] (it is a placeholder here). ORDER BY
@@ -291,9 +278,7 @@ class PgSQL:
         if self.cockroach:
             return [f"SET LOCAL vector_search_beam_size = {_beam_size(index, k)}"]
         if index.kind == "hnsw":
-            settings = [
-                f"SET LOCAL hnsw.ef_search = {min(_MAX_EF_SEARCH, max(index.ef_search, k))}"
-            ]
+            settings = [f"SET LOCAL hnsw.ef_search = {min(_MAX_EF_SEARCH, max(index.ef_search, k))}"]
             if filtered:
                 # Without iterative scan a selective filter leaves fewer than k rows of the
                 # ef_search candidates; strict_order keeps the results sorted by distance.
@@ -335,8 +320,7 @@ class PgSQL:
             )
         lists = spec.lists or ivfflat_lists(rows)
         return (
-            f"CREATE INDEX {name} ON {quoted} USING ivfflat (embedding {opclass}) "
-            f"WITH (lists = {_int(lists, 'lists')})"
+            f"CREATE INDEX {name} ON {quoted} USING ivfflat (embedding {opclass}) WITH (lists = {_int(lists, 'lists')})"
         )
 
     def record_index(self) -> str:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import socket
 import sys
 import threading
@@ -75,9 +76,7 @@ try:
     import psycopg_pool
     from pgvector.psycopg.vector import VectorDumper, register_vector_info
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise MissingExtraError(
-        "postgres", exc.name or "psycopg-pool", "the PostgreSQL backend"
-    ) from exc
+    raise MissingExtraError("postgres", exc.name or "psycopg-pool", "the PostgreSQL backend") from exc
 
 T = TypeVar("T")
 
@@ -197,9 +196,7 @@ def _failure(exc: BaseException) -> Optional[Tuple[Optional[str], bool]]:
     return state, lost
 
 
-def _translate(
-    exc: Exception, settings: PostgresSettings, table: Optional[str], timed_out: bool
-) -> Exception:
+def _translate(exc: Exception, settings: PostgresSettings, table: Optional[str], timed_out: bool) -> Exception:
     """The sqlvec error a caller sees for a psycopg or pool failure."""
     if isinstance(exc, SqlvecError):
         return exc
@@ -223,9 +220,7 @@ def _translate(
 
 def _document(row: Sequence[Any]) -> Document:
     metadata = row[2]
-    return Document(
-        page_content=row[1], metadata=metadata if metadata is not None else {}, id=row[0]
-    )
+    return Document(page_content=row[1], metadata=metadata if metadata is not None else {}, id=row[0])
 
 
 def _hits(rows: Sequence[Sequence[Any]], resort: bool) -> List[Hit]:
@@ -269,6 +264,22 @@ def _upsert_params(batch: Batch) -> List[Tuple[Any, ...]]:
         (batch.ids[i], batch.contents[i], json.dumps(batch.metadatas[i]), batch.embeddings[i])
         for i in range(len(batch))
     ]
+
+
+def _quiet_socket(conn: psycopg.BaseConnection[Any]) -> bool:
+    """Whether an idle connection's socket has nothing to read: the cheap health check.
+
+    A server that stopped or restarted closes its sockets, which makes them readable (EOF);
+    an idle healthy connection has nothing to say. Only a readable socket costs the full
+    round-trip check, so a healthy pool pays a syscall per checkout, not a round trip.
+    """
+    if conn.closed or conn.broken:
+        return False
+    try:
+        readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return False
+    return not readable
 
 
 def _register_adapters(conn: psycopg.BaseConnection[Any], info: Optional[TypeInfo]) -> None:
@@ -345,9 +356,7 @@ class AsyncPostgresDriver:
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
                 configure=self._configure,
-                check=psycopg_pool.AsyncConnectionPool.check_connection
-                if config.health_check
-                else None,
+                check=self._check if config.health_check else None,
                 name="sqlvec",
                 open=False,
             )
@@ -369,6 +378,11 @@ class AsyncPostgresDriver:
 
     async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
         _register_adapters(conn, self._vector_info)
+
+    @staticmethod
+    async def _check(conn: psycopg.AsyncConnection[Any]) -> None:
+        if not _quiet_socket(conn):
+            await psycopg_pool.AsyncConnectionPool.check_connection(conn)
 
     async def close(self) -> None:
         """Close the pool; idempotent."""
@@ -484,9 +498,7 @@ class AsyncPostgresDriver:
 
         await self._run(work, idempotent=True, transaction=False)
 
-    async def init_table(
-        self, table: str, *, dimension: int, distance: str, if_not_exists: bool
-    ) -> None:
+    async def init_table(self, table: str, *, dimension: int, distance: str, if_not_exists: bool) -> None:
         """Create the collection table and record it in the catalog."""
         sql = self.sql
 
@@ -495,9 +507,7 @@ class AsyncPostgresDriver:
             if lock is not None:
                 await conn.execute(lock)
             await conn.execute(sql.catalog_ddl())
-            row = await (
-                await conn.execute(sql.collection_info(), [quote_identifier(table), table])
-            ).fetchone()
+            row = await (await conn.execute(sql.collection_info(), [quote_identifier(table), table])).fetchone()
             if row is not None:
                 existing = _info_from_row(table, row)
                 if not if_not_exists:
@@ -522,9 +532,7 @@ class AsyncPostgresDriver:
             if lock is not None:
                 await conn.execute(lock)
             await conn.execute(sql.catalog_ddl())
-            row = await (
-                await conn.execute(sql.collection_info(), [quote_identifier(table), table])
-            ).fetchone()
+            row = await (await conn.execute(sql.collection_info(), [quote_identifier(table), table])).fetchone()
             if row is None and not if_exists:
                 raise CollectionNotFoundError(table)
             await conn.execute(sql.drop_table(table))
@@ -584,9 +592,7 @@ class AsyncPostgresDriver:
         found = {row[0]: _document(row) for row in rows}
         return [found[i] for i in wanted if i in found]
 
-    async def delete(
-        self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]
-    ) -> int:
+    async def delete(self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]) -> int:
         """Delete by ids and/or filter; returns the number of rows deleted."""
         statement, params = self.sql.delete(table, None if ids is None else list(ids), where)
 
@@ -606,9 +612,7 @@ class AsyncPostgresDriver:
 
         return await self._run(work, idempotent=True, transaction=False, table=table)
 
-    async def search(
-        self, table: str, query: Float32Array, k: int, where: Optional[Filter]
-    ) -> List[Hit]:
+    async def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         """The k nearest rows; query-time index settings are SET LOCAL in the transaction.
 
         The collection's description is cached; the rows tell (by their table's OID, or by
@@ -650,9 +654,7 @@ class AsyncPostgresDriver:
         # Settings need a transaction for SET LOCAL; a lone SELECT does not.
         return await self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
-    async def page(
-        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
-    ) -> List[Document]:
+    async def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
         """Keyset paging by id."""
         statement, params = self.sql.page(table, where, after, limit)
 
@@ -770,9 +772,7 @@ class _Watchdog:
             with self._lock:
                 if self._thread is None:
                     self._stop.clear()
-                    thread = threading.Thread(
-                        target=self._loop, name="sqlvec-watchdog", daemon=True
-                    )
+                    thread = threading.Thread(target=self._loop, name="sqlvec-watchdog", daemon=True)
                     thread.start()
                     self._thread = thread
         return entry
@@ -795,9 +795,7 @@ class _Watchdog:
             for key, entry in list(self._armed.items()):
                 if entry[0] <= now and not entry[2]:
                     entry[2] = True
-                    threading.Thread(
-                        target=self._fire, args=(key, entry), name="sqlvec-cancel", daemon=True
-                    ).start()
+                    threading.Thread(target=self._fire, args=(key, entry), name="sqlvec-cancel", daemon=True).start()
 
     def _fire(self, key: int, entry: List[Any]) -> None:
         conn: psycopg.Connection[Any] = entry[1]
@@ -887,7 +885,7 @@ class PostgresDriver:
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
                 configure=self._configure,
-                check=psycopg_pool.ConnectionPool.check_connection if config.health_check else None,
+                check=self._check if config.health_check else None,
                 name="sqlvec",
                 open=False,
             )
@@ -909,6 +907,11 @@ class PostgresDriver:
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         _register_adapters(conn, self._vector_info)
+
+    @staticmethod
+    def _check(conn: psycopg.Connection[Any]) -> None:
+        if not _quiet_socket(conn):
+            psycopg_pool.ConnectionPool.check_connection(conn)
 
     def close(self) -> None:
         """Close the pool and stop the watchdog; idempotent."""
@@ -1169,9 +1172,7 @@ class PostgresDriver:
             return _hits(rows, resort)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _search_rows(
-        self, table: str, settings: List[str], statement: str, params: List[Any]
-    ) -> List[Sequence[Any]]:
+    def _search_rows(self, table: str, settings: List[str], statement: str, params: List[Any]) -> List[Sequence[Any]]:
         def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
             for setting in settings:
                 conn.execute(setting)
@@ -1180,9 +1181,7 @@ class PostgresDriver:
         # Settings need a transaction for SET LOCAL; a lone SELECT does not.
         return self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
-    def page(
-        self, table: str, where: Optional[Filter], after: Optional[str], limit: int
-    ) -> List[Document]:
+    def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
         """Keyset paging by id."""
         statement, params = self.sql.page(table, where, after, limit)
 
@@ -1241,9 +1240,7 @@ class PostgresDriver:
         except psycopg.Error as exc:
             raise _translate(exc, self.settings, table, False) from exc
 
-    def iter_documents(
-        self, table: str, where: Optional[Filter], batch_size: int = 500
-    ) -> Iterator[Document]:
+    def iter_documents(self, table: str, where: Optional[Filter], batch_size: int = 500) -> Iterator[Document]:
         """Every matching document ordered by id, fetched `batch_size` rows at a time."""
         statement, params = self.sql.scan(table, where)
         with self._cursor(statement, params, batch_size, table) as cur:
