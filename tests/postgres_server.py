@@ -118,8 +118,7 @@ class PostgresServer:
         if result.returncode != 0:
             log = self.log.read_text() if self.log.exists() else ""
             raise ServerStartError(
-                f"{what} failed ({result.returncode}): {result.stdout}{result.stderr}\n"
-                f"server log:\n{log[-4000:]}"
+                f"{what} failed ({result.returncode}): {result.stdout}{result.stderr}\nserver log:\n{log[-4000:]}"
             )
 
     def init(self) -> None:

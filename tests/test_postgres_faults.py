@@ -55,9 +55,7 @@ def _active_inserts(dsn: str, table: str) -> int:
 
 def _backend_pids(dsn: str, application: str = "sqlvec") -> List[int]:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application]
-        ).fetchall()
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application]).fetchall()
         return [int(r[0]) for r in rows]
 
 
@@ -108,9 +106,7 @@ def test_sync_server_stop_mid_batch_leaves_nothing_and_engine_recovers(
 ) -> None:
     server = controlled_postgres
     table = _table()
-    driver = PostgresDriver.from_url(
-        _url(server.dsn, acquire_timeout=2, request_timeout=60, retry_attempts=1)
-    )
+    driver = PostgresDriver.from_url(_url(server.dsn, acquire_timeout=2, request_timeout=60, retry_attempts=1))
     from sqlvec.models import Batch
 
     try:
@@ -154,9 +150,7 @@ def test_sync_server_stop_mid_batch_leaves_nothing_and_engine_recovers(
 
 @pytest.mark.asyncio
 async def test_async_pool_exhausted_raises_typed_timeout_then_recovers(dsn: str) -> None:
-    driver = AsyncPostgresDriver.from_url(
-        _url(dsn, min_size=0, max_size=2, acquire_timeout=0.5, request_timeout=20)
-    )
+    driver = AsyncPostgresDriver.from_url(_url(dsn, min_size=0, max_size=2, acquire_timeout=0.5, request_timeout=20))
     release = asyncio.Event()
     held = 0
 
@@ -166,10 +160,7 @@ async def test_async_pool_exhausted_raises_typed_timeout_then_recovers(dsn: str)
         await release.wait()
 
     try:
-        holders = [
-            asyncio.ensure_future(driver.run(hold, idempotent=True, transaction=False))
-            for _ in range(2)
-        ]
+        holders = [asyncio.ensure_future(driver.run(hold, idempotent=True, transaction=False)) for _ in range(2)]
         while held < 2:
             await asyncio.sleep(0.01)
         started = time.monotonic()
@@ -191,9 +182,7 @@ async def test_async_pool_exhausted_raises_typed_timeout_then_recovers(dsn: str)
 
 
 def test_sync_pool_exhausted_raises_typed_timeout_then_recovers(dsn: str) -> None:
-    driver = PostgresDriver.from_url(
-        _url(dsn, min_size=0, max_size=2, acquire_timeout=0.5, request_timeout=20)
-    )
+    driver = PostgresDriver.from_url(_url(dsn, min_size=0, max_size=2, acquire_timeout=0.5, request_timeout=20))
     release = threading.Event()
     held = threading.Semaphore(0)
 
@@ -201,10 +190,7 @@ def test_sync_pool_exhausted_raises_typed_timeout_then_recovers(dsn: str) -> Non
         held.release()
         release.wait(15)
 
-    threads = [
-        threading.Thread(target=driver.run, args=(hold,), kwargs={"idempotent": True})
-        for _ in range(2)
-    ]
+    threads = [threading.Thread(target=driver.run, args=(hold,), kwargs={"idempotent": True}) for _ in range(2)]
     try:
         for thread in threads:
             thread.start()
@@ -293,9 +279,7 @@ def test_sync_frozen_backend_cannot_hang_the_caller(dsn: str, postgres_server: A
     if postgres_server is None:
         pytest.skip("freezes a server process: only done to the throwaway server")
     application = f"frozen_{uuid.uuid4().hex[:8]}"
-    driver = PostgresDriver.from_url(
-        _url(dsn, max_size=1, request_timeout=0.3, application_name=application)
-    )
+    driver = PostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=0.3, application_name=application))
     frozen: List[int] = []
     try:
         driver.ping()
@@ -340,8 +324,7 @@ async def test_async_search_cancelled_mid_flight_returns_a_clean_connection(dsn:
             try:
                 while True:
                     cur = await monitor.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                        "AND query LIKE %s",
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
                         ["SELECT id, content%"],
                     )
                     row = await cur.fetchone()
@@ -362,9 +345,7 @@ async def test_async_search_cancelled_mid_flight_returns_a_clean_connection(dsn:
 
         async def state(conn: Any) -> Any:
             return conn.info.transaction_status, await (
-                await conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in%'"
-                )
+                await conn.execute("SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in%'")
             ).fetchone()
 
         status, _ = await driver.run(state, idempotent=True, transaction=False)
@@ -441,9 +422,7 @@ def test_sync_serialization_failures_are_retried_whole(dsn: str) -> None:
             thread.start()
         for thread in threads:
             thread.join(60)
-        row = driver.run(
-            lambda c: c.execute(f'SELECT n FROM "{table}"').fetchone(), idempotent=True
-        )
+        row = driver.run(lambda c: c.execute(f'SELECT n FROM "{table}"').fetchone(), idempotent=True)
         assert row == (6,)
         assert driver.retries > 0
     finally:
