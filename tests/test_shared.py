@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import numpy as np
 import pytest
 
@@ -97,11 +95,13 @@ def test_hash_embedding_puts_similar_texts_closer() -> None:
     assert base @ near > base @ far + 0.3
 
 
-def test_hash_embedding_async_methods_agree() -> None:
+@pytest.mark.asyncio
+async def test_hash_embedding_async_methods_agree() -> None:
     emb = HashEmbedding(32)
     texts = [f"text {i}" for i in range(100)]  # large enough to use a worker thread
-    assert asyncio.run(emb.aembed_documents(texts)) == emb.embed_documents(texts)
-    assert asyncio.run(emb.aembed_query("q")) == emb.embed_query("q")
+    assert await emb.aembed_documents(texts) == emb.embed_documents(texts)
+    assert await emb.aembed_documents(texts[:3]) == emb.embed_documents(texts[:3])
+    assert await emb.aembed_query("q") == emb.embed_query("q")
 
 
 def test_hash_embedding_refuses_bad_input() -> None:
