@@ -25,8 +25,9 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Coroutine, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Coroutine, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
 
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import psycopg  # noqa: E402
 from pgvector.psycopg import register_vector  # noqa: E402
+from psycopg_pool import ConnectionPool  # noqa: E402
 
 from sqlvec._async import AsyncEngine, AsyncVectorStore  # noqa: E402
 from sqlvec._sync import Engine, VectorStore  # noqa: E402
@@ -127,6 +129,25 @@ def median_time(run: Callable[[], object], rounds: int) -> float:
     return statistics.median(times)
 
 
+def interleaved(works: Dict[str, Callable[[], None]], rounds: int, calls: int) -> Dict[str, float]:
+    """Median microseconds per call of each work, the works taking turns in every round.
+
+    Taking turns (in a rotating order) spreads whatever else the machine is doing over all
+    of them, instead of letting it land on whichever happened to run at that moment.
+    """
+    names = list(works)
+    samples: Dict[str, List[float]] = {name: [] for name in names}
+    for name in names:
+        works[name]()  # warm-up: prepared statements, pool, caches
+    for round_ in range(rounds):
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for name in order:
+            started = time.perf_counter()
+            works[name]()
+            samples[name].append((time.perf_counter() - started) / calls * 1e6)
+    return {name: statistics.median(samples[name]) for name in names}
+
+
 def table(title: str, header: Sequence[str], rows: List[Sequence[str]]) -> None:
     """Print one aligned table."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -173,26 +194,53 @@ class HandWritten:
         self.conn = psycopg.connect(dsn, autocommit=True)
         register_vector(self.conn)
 
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """The one connection."""
+        yield self.conn
+
     def similarity_search_by_vector(self, vector: List[float], k: int) -> List[Document]:
         """Cosine top-k."""
         query = np.asarray(vector, dtype=np.float32)
-        rows = self.conn.execute(
-            f'SELECT id, content, metadata, embedding <=> %b AS distance, tableoid::int8 FROM "{TABLE}" '
-            "WHERE TRUE ORDER BY distance LIMIT %s",
-            [query, k],
-            binary=True,
-        ).fetchall()
+        with self.connection() as conn:
+            rows = conn.execute(
+                f'SELECT id, content, metadata, embedding <=> %b AS distance, tableoid::int8 FROM "{TABLE}" '
+                "WHERE TRUE ORDER BY distance LIMIT %s",
+                [query, k],
+                binary=True,
+            ).fetchall()
         return [Document(page_content=r[1], metadata=r[2], id=r[0]) for r in rows]
 
     def get_by_ids(self, ids: List[str]) -> List[Document]:
         """Primary-key lookup, in the order asked."""
-        rows = self.conn.execute(f'SELECT id, content, metadata FROM "{TABLE}" WHERE id = ANY(%s)', [ids]).fetchall()
+        with self.connection() as conn:
+            rows = conn.execute(f'SELECT id, content, metadata FROM "{TABLE}" WHERE id = ANY(%s)', [ids]).fetchall()
         found = {r[0]: Document(page_content=r[1], metadata=r[2], id=r[0]) for r in rows}
         return [found[i] for i in ids if i in found]
 
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+
+class HandWrittenPooled(HandWritten):
+    """The same hand-written work, taking its connection from a psycopg_pool.ConnectionPool."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__(dsn)
+        self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            dsn, min_size=1, max_size=1, kwargs={"autocommit": True}, configure=register_vector, open=True
+        )
+        self.pool.wait()
+
+    def connection(self) -> Any:
+        """A pooled connection."""
+        return self.pool.connection()
+
+    def close(self) -> None:
+        """Close the pool and the connection."""
+        self.pool.close()
+        super().close()
 
 
 # -- the benchmark -----------------------------------------------------------------------------
@@ -263,10 +311,12 @@ def per_call(url: str, dsn: str, queries: List[List[float]], dim: int, rounds: i
     engine = Engine.from_url(single)
     generated = VectorStore(engine, HashEmbedding(dim), collection_name=TABLE)
     hand = HandWritten(dsn)
+    pooled = HandWrittenPooled(dsn)
     facade = BackgroundLoopStore(single, dim)
     impls: List[Tuple[str, Any]] = [
         ("generated sync VectorStore", generated),
         ("hand-written psycopg", hand),
+        ("hand-written psycopg + psycopg_pool", pooled),
         ("background event loop facade", facade),
     ]
     ids = [f"doc{i}" for i in range(calls)]
@@ -276,7 +326,7 @@ def per_call(url: str, dsn: str, queries: List[List[float]], dim: int, rounds: i
             got = [d.id for d in impl.similarity_search_by_vector(queries[0], k=4)]
             assert got == expected, (name, got, expected)
         for op in ("similarity_search_by_vector (k=4)", "get_by_ids (one id)"):
-            figures: Dict[str, float] = {}
+            works: Dict[str, Callable[[], None]] = {}
             for name, impl in impls:
                 if op.startswith("similarity"):
 
@@ -289,7 +339,8 @@ def per_call(url: str, dsn: str, queries: List[List[float]], dim: int, rounds: i
                         for i in range(calls):
                             impl.get_by_ids([ids[i]])
 
-                figures[name] = median_time(work, rounds) / calls * 1e6
+                works[name] = work
+            figures = interleaved(works, rounds, calls)
             base = figures["hand-written psycopg"]
             table(
                 f"Per-call cost, one caller: {op}, {calls} calls x {rounds} rounds, median",
@@ -298,6 +349,7 @@ def per_call(url: str, dsn: str, queries: List[List[float]], dim: int, rounds: i
             )
     finally:
         facade.close()
+        pooled.close()
         hand.close()
         engine.close()
 
@@ -307,10 +359,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds per figure (median)")
     parser.add_argument("--quick", action="store_true", help="a smaller, faster run")
-    parser.add_argument("--rows", type=int, default=20_000, help="vectors in the table")
+    parser.add_argument("--rows", type=int, default=10_000, help="vectors in the table")
     parser.add_argument("--dim", type=int, default=128, help="vector dimension")
     parser.add_argument("--calls", type=int, default=500, help="calls per per-call round")
-    parser.add_argument("--latency-ms", type=float, default=4.0, help="proxy round-trip delay")
+    parser.add_argument("--latency-ms", type=float, default=10.0, help="proxy round-trip delay")
     parser.add_argument("--proxy", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.proxy:
