@@ -211,3 +211,5 @@ def _print_explain(report: Report, out: TextIO) -> None:
             print(f"  {old} = {report.config.renames[old]!r}", file=out)
     for profile, entries in report.unused_profile_entries.items():
         print(f"profile {profile}: {len(entries)} entries never fired: {', '.join(entries)}", file=out)
+    if report.unused_keywords:
+        print(f"add_keywords that never fired: {', '.join(report.unused_keywords)}", file=out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from dataclasses import dataclass, field
@@ -35,9 +36,11 @@ class Config:
     """Everything that decides what unawait generates; the same Config gives the same bytes."""
 
     trees: tuple[Tree, ...] = ()
-    #: Exact renames of identifiers or dotted module paths, applied before any convention.
+    #: Exact renames of identifiers or module paths, applied before any convention. A rename with a
+    #: dotted side (`redis.asyncio` -> `redis`, `trio` -> `tests.concurrency`) is a module rename.
     renames: Mapping[str, str] = field(default_factory=dict)
-    #: Names that look a-prefixed but must never lose their "a" (added to the built-in keep-list).
+    #: Names the conventions leave alone: a-prefixed names that keep their "a" (added to the
+    #: built-in keep-list) and project names that keep their "Async" word.
     keep: frozenset[str] = frozenset()
     #: Names that must lose their leading "a" even where no async use shows it.
     strip: frozenset[str] = frozenset()
@@ -49,6 +52,14 @@ class Config:
     packages: tuple[str, ...] = ()
     #: Files (glob patterns relative to a tree's src) that are not generated.
     exclude: tuple[str, ...] = ()
+    #: Keyword arguments the sync call needs that the async one did not, by the function called in
+    #: the async source: {"anysqlite.connect": {"check_same_thread": "False"}} (values are Python
+    #: expressions; a keyword the call already passes is left as it is).
+    add_keywords: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: Also rename in ordinary string literals: whole names a rename applies to and module paths
+    #: (`"<AsyncConn ...>"` -> `"<Conn ...>"`), as text-substitution tools do. Off by default, when
+    #: only docstrings, string annotations, `__all__` and attribute names in getattr() change.
+    rename_in_strings: bool = False
     #: The command shown in generated headers.
     command: str = DEFAULT_COMMAND
     #: Where pyproject.toml lives; tree paths are relative to it.
@@ -64,6 +75,33 @@ def _names(value: Any, key: str, pattern: re.Pattern[str] = _IDENTIFIER) -> tupl
     return tuple(value)
 
 
+def _add_keywords(value: Any) -> dict[str, dict[str, str]]:
+    """{"module.function": {"keyword": "python expression"}}, every part checked."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f'[tool.unawait] add_keywords must be a table of "module.function" = {{ keyword = "value" }}, got {value!r}'
+        )
+    checked: dict[str, dict[str, str]] = {}
+    for function, keywords in value.items():
+        if "." not in function or not _DOTTED.match(function) or not isinstance(keywords, Mapping) or not keywords:
+            raise ConfigError(
+                f'[tool.unawait] add_keywords: {function!r} = {keywords!r} is not "module.function" = {{ keyword = "value" }}'
+            )
+        for keyword, expression in keywords.items():
+            if not _IDENTIFIER.match(keyword) or not isinstance(expression, str):
+                raise ConfigError(
+                    f'[tool.unawait] add_keywords.{function}: {keyword!r} = {expression!r} is not keyword = "value"'
+                )
+            try:
+                ast.parse(expression, mode="eval")
+            except SyntaxError:
+                raise ConfigError(
+                    f"[tool.unawait] add_keywords.{function}.{keyword}: {expression!r} is not a Python expression"
+                ) from None
+        checked[function] = dict(keywords)
+    return checked
+
+
 def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
     """Validate a [tool.unawait] table; every unknown key or wrong type is a ConfigError."""
     known = {
@@ -75,6 +113,8 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         "profiles",
         "packages",
         "exclude",
+        "add_keywords",
+        "rename_in_strings",
         "command",
     }
     unknown = sorted(set(table) - known)
@@ -106,6 +146,9 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
     exclude = table.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         raise ConfigError(f"[tool.unawait] exclude must be a list of glob patterns, got {exclude!r}")
+    rename_in_strings = table.get("rename_in_strings", False)
+    if not isinstance(rename_in_strings, bool):
+        raise ConfigError(f"[tool.unawait] rename_in_strings must be true or false, got {rename_in_strings!r}")
     command = table.get("command", DEFAULT_COMMAND)
     if not isinstance(command, str) or not command.strip() or "\n" in command:
         raise ConfigError(f"[tool.unawait] command must be a one-line string, got {command!r}")
@@ -118,6 +161,8 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         profiles=profiles,
         packages=_names(table.get("packages", []), "packages"),
         exclude=tuple(exclude),
+        add_keywords=_add_keywords(table.get("add_keywords", {})),
+        rename_in_strings=rename_in_strings,
         command=command,
         root=root,
     )

@@ -51,10 +51,26 @@ class Context:
         self.dropped_names.add(name)
         self.uses[name] -= 1
 
+    def drop_all(self, removed: cst.CSTNode) -> None:
+        """A rewrite removed a subtree the pass had counted: one use less of every name in it."""
+        collector = _NameList()
+        removed.visit(collector)
+        for name in collector.names:
+            self.drop(name)
+
     def error(self, node: cst.CSTNode, message: str, hint: str) -> SourceError:
         """A SourceError located at node."""
         line, column = self.locate(node)
         return SourceError(message, line=line, column=column, hint=hint, path=self.path)
+
+
+class _NameList(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node.value)
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -112,6 +112,8 @@ class Report:
     unused_renames: tuple[str, ...] = ()
     #: With explain: profile name -> its entries that never fired.
     unused_profile_entries: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    #: With explain: add_keywords functions never called.
+    unused_keywords: tuple[str, ...] = ()
 
     @property
     def out_of_date(self) -> tuple[FileResult, ...]:
@@ -795,8 +797,9 @@ def _run(config: Config, check: bool, diff: bool, explain: bool, workers: Worker
 
     unused_renames: tuple[str, ...] = ()
     unused_profiles: dict[str, tuple[str, ...]] = {}
+    unused_keywords: tuple[str, ...] = ()
     if explain:
-        unused_renames, unused_profiles = _unused_rules(config, [r.changes for r in results.values()])
+        unused_renames, unused_profiles, unused_keywords = _unused_rules(config, [r.changes for r in results.values()])
     order = {job.dest_rel: i for i, job in enumerate(plan.jobs)}
     files = sorted(results.values(), key=lambda r: (order.get(r.dest, len(order)), r.dest))
     problems.sort(key=lambda p: (p.path, p.line, p.column, p.message))
@@ -809,6 +812,7 @@ def _run(config: Config, check: bool, diff: bool, explain: bool, workers: Worker
         converted=len(convert),
         unused_renames=unused_renames,
         unused_profile_entries=unused_profiles,
+        unused_keywords=unused_keywords,
     )
 
 
@@ -844,15 +848,18 @@ def _unsafe(dest: Path, dest_root: Path, sources: set[Path], folders: dict[Path,
 
 def _unused_rules(
     config: Config, changes: Iterable[tuple[Change, ...]]
-) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """Config renames, profile entries (renames and module moves) and add_keywords that never fired."""
     fired: set[tuple[str, str]] = {(c.rule, c.before) for file in changes for c in file}
     renames = tuple(sorted(old for old in config.renames if ("config-rename", old) not in fired))
     profiles: dict[str, tuple[str, ...]] = {}
     if config.profiles:
-        from .rules import PROFILES
+        from .rules import MODULE_MOVES_BY_PROFILE, PROFILES
 
         for name in config.profiles:
-            unused = tuple(sorted(old for old in PROFILES.get(name, {}) if (f"profile:{name}", old) not in fired))
+            entries = [*PROFILES.get(name, {}), *(f"{m}.{n}" for m, n in MODULE_MOVES_BY_PROFILE.get(name, {}))]
+            unused = tuple(sorted(old for old in entries if (f"profile:{name}", old) not in fired))
             if unused:
                 profiles[name] = unused
-    return renames, profiles
+    keywords = tuple(sorted(f for f in config.add_keywords if ("add-keywords", f) not in fired))
+    return renames, profiles, keywords

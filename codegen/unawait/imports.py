@@ -23,15 +23,21 @@ class _FixImports(cst.CSTTransformer):
     def __init__(self, unused: set[str]) -> None:
         super().__init__()
         self.unused = unused
-        self.seen: set[tuple[str, str, str]] = set()
         self.removed_modules: set[str] = set()
-        self._depth = 0  # inside a def/class body: imports there are never deduplicated across scopes
+        # The imports seen so far in each enclosing block, innermost last. An import is a duplicate
+        # only within its own block: the same import under `if TYPE_CHECKING:` and in the `else:`
+        # or `try:` beside it binds the name at run time and must stay.
+        self._blocks: list[set[tuple[str, str, str]]] = [set()]
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._depth += 1
+    def _enter(self, node: cst.CSTNode) -> None:
+        self._blocks.append(set())
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
-        self._depth -= 1
+    visit_IndentedBlock = visit_SimpleStatementSuite = _enter
+
+    def leave_SimpleStatementSuite(
+        self, original: cst.SimpleStatementSuite, updated: cst.SimpleStatementSuite
+    ) -> cst.SimpleStatementSuite:
+        self._blocks.pop()
         return updated
 
     def _keep(self, module: str, alias: cst.ImportAlias, from_import: bool) -> bool:
@@ -41,10 +47,9 @@ class _FixImports(cst.CSTTransformer):
                 self.removed_modules.add(dotted_name(alias.name) or "")
             return False
         key = (module, dotted_name(alias.name) or "", local)
-        if self._depth == 0:
-            if key in self.seen:
-                return False
-            self.seen.add(key)
+        if key in self._blocks[-1]:
+            return False
+        self._blocks[-1].add(key)
         return True
 
     def fix_line(self, line: cst.SimpleStatementLine) -> cst.SimpleStatementLine | None:
@@ -81,6 +86,7 @@ class _FixImports(cst.CSTTransformer):
         return cst.RemoveFromParent() if fixed is None else fixed
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        self._blocks.pop()
         if updated.body:
             return updated
         return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
@@ -131,7 +137,7 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
     needed = sorted(ctx.needed_modules - {"builtins"} - _imported_modules(list(module.body)))
     fixer = _FixImports(unused)
     body: list[cst.BaseStatement] = []
-    carried: list[cst.EmptyLine] = []  # comments of removed import lines
+    carried: list[cst.EmptyLine] = []  # comments and blank lines above removed import lines
     at_top = False  # everything above the next statement was removed
     for statement in module.body:
         if _is_import_line(statement):
@@ -145,12 +151,19 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
                     body.extend(new_lines)
                     needed = []
                 else:
-                    carried.extend(line for line in statement.leading_lines if line.comment is not None)
+                    carried.extend(statement.leading_lines)
                     at_top = at_top or not body
                 continue
             statement = fixed
         elif ctx.nested_imports and not isinstance(statement, cst.SimpleStatementLine):
             statement = statement.visit(fixer)  # type: ignore[assignment]  # imports in blocks
+        if carried:
+            # A blank line above a removed import kept two import groups apart; a statement with
+            # blank lines of its own already stands apart, and gets only the comments.
+            if any(line.comment is None for line in statement.leading_lines):
+                carried = [line for line in carried if line.comment is not None]
+            statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
+            carried = []
         if at_top:
             # The module now starts here: no blank lines above its first statement.
             blank: list[cst.EmptyLine] = list(statement.leading_lines)
@@ -158,9 +171,6 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
                 blank.pop(0)
             statement = statement.with_changes(leading_lines=blank)
             at_top = False
-        if carried:
-            statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
-            carried = []
         body.append(statement)
     if needed:
         at = _insert_at(body)

@@ -58,6 +58,9 @@ class NameMapper:
     module_renames: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, Rename | None] = field(default_factory=dict)
     _table: dict[str, Rename] = field(default_factory=dict)
+    #: Module renames (a dotted side): `redis.asyncio` -> `redis`, `trio` -> `tests.concurrency`.
+    #: They apply to module paths in imports and `module.attr` chains, never to a lone name.
+    modules: dict[str, Rename] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Lowest priority first: later tables override earlier ones.
@@ -66,12 +69,19 @@ class NameMapper:
                 self._table[old] = Rename(new, f"builtin:{table_name}")
         for profile in self.config.profiles:
             for old, new in PROFILES[profile].items():
-                self._table[old] = Rename(new, f"profile:{profile}")
+                self._add(old, Rename(new, f"profile:{profile}"))
         for old, new in self.module_renames.items():
             self._table[old] = Rename(new, "module-path")
         for old, new in self.config.renames.items():
-            if "." not in old:
-                self._table[old] = Rename(new, "config-rename")
+            self._add(old, Rename(new, "config-rename"))
+
+    def _add(self, old: str, rename: Rename) -> None:
+        if "." in old or "." in rename.new:
+            self.modules[old] = rename
+            self._table.pop(old, None)
+        else:
+            self._table[old] = rename
+            self.modules.pop(old, None)
 
     def rename(self, name: str) -> Rename | None:
         """The rename of one identifier, or None to leave it alone."""
@@ -94,6 +104,8 @@ class NameMapper:
     def _decide(self, name: str) -> Rename | None:
         if name in self._table:
             return self._table[name]
+        if name in self.config.keep:
+            return None
         if name in self.project.async_names and "Async" in name:
             new = replace_async_word(name, self.config.async_word)
             if new is not None:

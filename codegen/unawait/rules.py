@@ -36,6 +36,7 @@ BUILTIN: Mapping[str, Mapping[str, str]] = {
         "asyncSetUp": "setUp",
         "asyncTearDown": "tearDown",
         "addAsyncCleanup": "addCleanup",
+        "enterAsyncContext": "enterContext",
         "AsyncMock": "MagicMock",
         "assert_awaited": "assert_called",
         "assert_awaited_once": "assert_called_once",
@@ -63,6 +64,7 @@ PROFILES: Mapping[str, Mapping[str, str]] = {
         "aiter_raw": "iter_raw",
         "aread": "read",
         "aclose": "close",
+        "handle_async_request": "handle_request",  # the transport API
     },
     "psycopg": {
         "AsyncConnection": "Connection",
@@ -75,8 +77,11 @@ PROFILES: Mapping[str, Mapping[str, str]] = {
         "AsyncCopy": "Copy",
         "AsyncConnectionPool": "ConnectionPool",
         "AsyncNullConnectionPool": "NullConnectionPool",
+        "AsyncRowFactory": "RowFactory",
+        "AsyncCrdbConnection": "CrdbConnection",
     },
-    "redis": {"asyncio": "redis"},
+    # A module rename: `from redis.asyncio import Redis` -> `from redis import Redis`, never a lone `asyncio`.
+    "redis": {"redis.asyncio": "redis"},
     "langchain": {
         "ainvoke": "invoke",
         "abatch": "batch",
@@ -87,6 +92,12 @@ PROFILES: Mapping[str, Mapping[str, str]] = {
         "asimilarity_search": "similarity_search",
         "aadd_texts": "add_texts",
         "aadd_documents": "add_documents",
+        "astream_events": "stream_events",
+        "atransform": "transform",
+        "asimilarity_search_with_score": "similarity_search_with_score",
+        "amax_marginal_relevance_search": "max_marginal_relevance_search",
+        "adelete": "delete",
+        "aget_by_ids": "get_by_ids",
     },
     "anyio": {},  # anyio's names are module-qualified: see MODULE_MOVES_BY_PROFILE
 }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from snippets import convert, dedent
+from snippets import CONFIG, convert, dedent
+from unawait import Config
 
 P = pytest.param
 
@@ -348,6 +349,41 @@ PYTEST = [
         id="pytest_asyncio fixture with yield",
     ),
     P(
+        "import pytest_asyncio\n\n@pytest_asyncio.fixture(scope='module', loop_scope='module')\nasync def db():\n    yield 1\n",
+        "import pytest\n\n@pytest.fixture(scope='module')\ndef db():\n    yield 1\n",
+        id="pytest_asyncio fixture loses loop_scope, which pytest.fixture rejects",
+    ),
+    P(
+        "import pytest_asyncio\n\n@pytest_asyncio.fixture\nasync def db():\n    return 1\n",
+        "import pytest\n\n@pytest.fixture\ndef db():\n    return 1\n",
+        id="bare pytest_asyncio fixture",
+    ),
+    P(
+        "from pytest_asyncio import fixture\n\n@fixture(loop_scope='session')\nasync def db():\n    yield 1\n",
+        "from pytest import fixture\n\n@fixture()\ndef db():\n    yield 1\n",
+        id="fixture imported from pytest_asyncio",
+    ),
+    P(
+        "import pytest\n\npytestmark = pytest.mark.asyncio(loop_scope='module')\n\n\ndef test_x():\n    pass\n",
+        "def test_x():\n    pass\n",
+        id="module pytestmark with arguments",
+    ),
+    P(
+        "import pytest\n\npytestmark = (pytest.mark.asyncio, pytest.mark.slow)\n",
+        "import pytest\n\npytestmark = (pytest.mark.slow,)\n",
+        id="pytestmark in a tuple stays a tuple",
+    ),
+    P(
+        "import pytest\n\n@pytest.mark.anyio\nclass TestX:\n    pytestmark = pytest.mark.trio\n\n    @pytest.mark.trio\n    async def test_x(self):\n        pass\n",
+        "class TestX:\n    def test_x(self):\n        pass\n",
+        id="anyio and trio marks on classes, methods and class pytestmark",
+    ),
+    P(
+        "import pytest\n\n@pytest.mark.asyncio_cooperative\n@pytest.fixture(scope='module')\ndef db():\n    pass\n",
+        "import pytest\n\n@pytest.mark.asyncio_cooperative\n@pytest.fixture(scope='module')\ndef db():\n    pass\n",
+        id="other marks and pytest fixtures are left alone",
+    ),
+    P(
         "import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n",
         "import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n",
         id="other marks are left alone",
@@ -359,6 +395,11 @@ UNITTEST = [
         "import unittest\nfrom unittest.mock import AsyncMock\n\nclass T(unittest.IsolatedAsyncioTestCase):\n    async def asyncSetUp(self):\n        self.m = AsyncMock()\n        self.addAsyncCleanup(self.m.aclose)\n\n    async def test_x(self):\n        await self.m()\n        self.m.assert_awaited_once()\n        assert self.m.await_count == 1\n",
         "import unittest\nfrom unittest.mock import MagicMock\n\nclass T(unittest.TestCase):\n    def setUp(self):\n        self.m = MagicMock()\n        self.addCleanup(self.m.aclose)\n\n    def test_x(self):\n        self.m()\n        self.m.assert_called_once()\n        assert self.m.call_count == 1\n",
         id="IsolatedAsyncioTestCase and AsyncMock",
+    ),
+    P(
+        "from unittest import IsolatedAsyncioTestCase\nfrom unittest.mock import AsyncMock, call\n\nclass T(IsolatedAsyncioTestCase):\n    async def asyncTearDown(self):\n        await self.enterAsyncContext(self.cm)\n\n    async def test_x(self):\n        m = AsyncMock()\n        await m(1)\n        m.assert_awaited_with(1)\n        m.assert_awaited_once_with(1)\n        m.assert_any_await(1)\n        m.assert_has_awaits([call(1)])\n        assert m.await_args == call(1)\n        assert m.await_args_list == [call(1)]\n        AsyncMock().assert_not_awaited()\n        self.assertEqual(m.call_count, 1)\n",
+        "from unittest import TestCase\nfrom unittest.mock import MagicMock, call\n\nclass T(TestCase):\n    def tearDown(self):\n        self.enterContext(self.cm)\n\n    def test_x(self):\n        m = MagicMock()\n        m(1)\n        m.assert_called_with(1)\n        m.assert_called_once_with(1)\n        m.assert_any_call(1)\n        m.assert_has_calls([call(1)])\n        assert m.call_args == call(1)\n        assert m.call_args_list == [call(1)]\n        MagicMock().assert_not_called()\n        self.assertEqual(m.call_count, 1)\n",
+        id="every await assertion and attribute of AsyncMock, enterAsyncContext",
     ),
 ]
 
@@ -403,6 +444,75 @@ DOCSTRINGS = [
         'def get():\n    """Fetch.\n\n    ```python\n    get()\n    ```\n    We await aget here.\n    """\n',
         id="fenced block renamed, prose line left alone",
     ),
+    P(
+        'async def aget(s):\n    """Fetch.\n\n    .. code-block:: python\n\n        await aget(s)\n\n    .. testcode::\n\n        await aget(s)\n    """\n',
+        'def get(s):\n    """Fetch.\n\n    .. code-block:: python\n\n        get(s)\n\n    .. testcode::\n\n        get(s)\n    """\n',
+        id="code-block and testcode directives renamed",
+    ),
+    P(
+        'async def aget(s):\n    """Fetch.\n\n    .. code-block:: console\n\n        $ await aget\n\n    ```json\n    {"await": "aget"}\n    ```\n    """\n',
+        'def get(s):\n    """Fetch.\n\n    .. code-block:: console\n\n        $ await aget\n\n    ```json\n    {"await": "aget"}\n    ```\n    """\n',
+        id="blocks in other languages are left alone",
+    ),
+    P(
+        'class AsyncStore:\n    """See :meth:`adding texts <AsyncStore.aadd_texts>` and :py:class:`~pkg.AsyncStore`."""\n\n    async def aadd_texts(self, t):\n        pass\n',
+        'class Store:\n    """See :meth:`adding texts <Store.add_texts>` and :py:class:`~pkg.Store`."""\n\n    def add_texts(self, t):\n        pass\n',
+        id="role with a title: target renamed, title kept",
+    ),
+    P(
+        'async def aget(s):\n    """Fetch.\n\n    >>> async with s:\n    ...     x = await aget(s)\n    ...     [y async for y in x]\n    """\n',
+        'def get(s):\n    """Fetch.\n\n    >>> with s:\n    ...     x = get(s)\n    ...     [y for y in x]\n    """\n',
+        id="doctest continuation lines",
+    ),
+    P(
+        'from .store import AsyncStore\n\nasync def f(s: AsyncStore):\n    """Async helper for AsyncStore; awaits nothing."""\n    return "AsyncStore"\n',
+        'from .store import Store\n\ndef f(s: Store):\n    """Async helper for AsyncStore; awaits nothing."""\n    return "AsyncStore"\n',
+        id="prose and other strings are left alone",
+    ),
+]
+
+ATTRIBUTE_STRINGS = [
+    P(
+        "class S:\n    async def aclose(self):\n        pass\n\nasync def f(s):\n    if hasattr(s, 'aclose'):\n        await s.aclose()\n    return getattr(s, \"aclose\", None)\n",
+        "class S:\n    def close(self):\n        pass\n\ndef f(s):\n    if hasattr(s, 'close'):\n        s.close()\n    return getattr(s, \"close\", None)\n",
+        id="hasattr and getattr name a renamed method",
+    ),
+    P(
+        "async def f(s, name):\n    setattr(s, 'acquire', 1)\n    delattr(s, 'aclose')\n    print('aclose', getattr(s, name), getattr(s, f'aclose'))\n",
+        "def f(s, name):\n    setattr(s, 'acquire', 1)\n    delattr(s, 'aclose')\n    print('aclose', getattr(s, name), getattr(s, f'aclose'))\n",
+        id="names nothing renames, other calls and f-strings are left alone",
+    ),
+]
+
+DUPLICATE_BASES = [
+    P(
+        "from .base import AsyncBase, Base\n\nclass S(Base, AsyncBase, metaclass=M):\n    pass\n",
+        "from .base import Base\n\nclass S(Base, metaclass=M):\n    pass\n",
+        id="a class serving both halves keeps one base",
+    ),
+    P(
+        "from .base import AsyncBase, Other\n\nclass S(Other, AsyncBase):\n    pass\n",
+        "from .base import Base, Other\n\nclass S(Other, Base):\n    pass\n",
+        id="distinct bases are left alone",
+    ),
+]
+
+IMPORTS = [
+    P(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from typing import AsyncIterator\nelse:\n    try:\n        from typing import AsyncIterator\n    except ImportError:\n        AsyncIterator = None\n",
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from typing import Iterator\nelse:\n    try:\n        from typing import Iterator\n    except ImportError:\n        Iterator = None\n",
+        id="the same import in two blocks is not a duplicate",
+    ),
+    P(
+        "import logging\nimport time\n\nimport time as clock\nfrom asyncio import sleep as pause\nimport pytest\n\nfrom .x import y\n",
+        "import logging\nimport time\n\nimport time as clock\nfrom time import sleep as pause\nimport pytest\n\nfrom .x import y\n",
+        id="import groups keep their blank lines",
+    ),
+    P(
+        "from typing import Iterator\nimport time\n\nfrom typing import AsyncIterator\nimport pytest\n\nx: AsyncIterator[int]\n",
+        "from typing import Iterator\nimport time\n\nimport pytest\n\nx: Iterator[int]\n",
+        id="an import renamed into a duplicate goes and leaves its blank line to the next group",
+    ),
 ]
 
 
@@ -418,10 +528,138 @@ DOCSTRINGS = [
     + PYTEST
     + UNITTEST
     + MARKERS
-    + DOCSTRINGS,
+    + DOCSTRINGS
+    + ATTRIBUTE_STRINGS
+    + DUPLICATE_BASES
+    + IMPORTS,
 )
 def test_rewrite(before: str, after: str) -> None:
     assert convert(before) == after
+
+
+MODULES = Config(renames={"trio": "tests.concurrency", "_backends.auto": "_backends.sync"})
+REDIS = Config(profiles=("redis",))
+STRINGS = Config(trees=CONFIG.trees, rename_in_strings=True, renames={"pkg.old_mod": "pkg.new_mod"})
+KEYWORDS = Config(add_keywords={"anysqlite.connect": {"check_same_thread": "False"}}, renames={"anysqlite": "sqlite3"})
+ANYIO = Config(profiles=("anyio",))
+HTTPX = Config(profiles=("httpx",))
+PSYCOPG = Config(profiles=("psycopg",))
+LANGCHAIN = Config(profiles=("langchain",))
+
+CONFIGURED = [
+    # Module renames: a rename with a dotted side changes module paths, never a lone name.
+    P(
+        "import trio as concurrency\n\nasync def f():\n    async with concurrency.open_nursery() as n:\n        pass\n",
+        "from tests import concurrency\n\ndef f():\n    with concurrency.open_nursery() as n:\n        pass\n",
+        MODULES,
+        id="a module renamed to a dotted path, imported under its last name, becomes a from-import",
+    ),
+    P(
+        "import trio\nfrom trio import sleep\n\nasync def f():\n    await trio.sleep(1)\n",
+        "import tests.concurrency\nfrom tests.concurrency import sleep\n\ndef f():\n    tests.concurrency.sleep(1)\n",
+        MODULES,
+        id="a renamed module and its attributes",
+    ),
+    P(
+        "from .._backends.auto import AutoBackend\n",
+        "from .._backends.sync import AutoBackend\n",
+        MODULES,
+        id="a dotted rename in a relative import",
+    ),
+    P(
+        "import pytest\n\ndef f(trio):\n    return trio, pytest.mark.trio, x.trio.y\n",
+        "import pytest\n\ndef f(trio):\n    return trio, pytest.mark.trio, x.trio.y\n",
+        MODULES,
+        id="a module rename leaves lone names and attributes alone",
+    ),
+    P(
+        "import asyncio\nimport redis.asyncio as aioredis\nfrom redis.asyncio.client import Pipeline\nfrom redis.asyncio import Redis\n\nasync def f(r: Redis):\n    await r.set('k', 1)\n    return asyncio.CancelledError, aioredis.from_url('redis://')\n",
+        "import asyncio\nimport redis as aioredis\nfrom redis.client import Pipeline\nfrom redis import Redis\n\ndef f(r: Redis):\n    r.set('k', 1)\n    return asyncio.CancelledError, aioredis.from_url('redis://')\n",
+        REDIS,
+        id="redis profile: redis.asyncio becomes redis, asyncio stays asyncio",
+    ),
+    # keep: a project name the conventions leave alone.
+    P(
+        "class _RetryAsyncStream:\n    async def aclose(self):\n        pass\n",
+        "class _RetryAsyncStream:\n    def close(self):\n        pass\n",
+        Config(keep=frozenset({"_RetryAsyncStream"})),
+        id="keep also keeps the Async word",
+    ),
+    # rename_in_strings: opt-in, for projects that come from text substitution.
+    P(
+        'from .conn import AsyncConn\n\ndef test(c: AsyncConn):\n    """AsyncConn in prose stays."""\n    assert repr(c) == "<AsyncConn [idle]>"\n    assert f"{c!r}: AsyncConn" != "AsyncConnection"\n    monkeypatch.setattr("pkg._async.conn.AsyncConn.x", 1)\n    monkeypatch.setattr("pkg.old_mod.X", b"AsyncConn")\n',
+        'from .conn import Conn\n\ndef test(c: Conn):\n    """AsyncConn in prose stays."""\n    assert repr(c) == "<Conn [idle]>"\n    assert f"{c!r}: Conn" != "AsyncConnection"\n    monkeypatch.setattr("pkg._sync.conn.Conn.x", 1)\n    monkeypatch.setattr("pkg.new_mod.X", b"AsyncConn")\n',
+        STRINGS,
+        id="rename_in_strings: whole names and module paths in strings, not docstrings, bytes or longer words",
+    ),
+    P(
+        "class S:\n    async def aclose(self):\n        pass\n\nMSG = 'call aclose() first; \\naclose'\n",
+        "class S:\n    def close(self):\n        pass\n\nMSG = 'call close() first; \\nclose'\n",
+        STRINGS,
+        id="rename_in_strings: names after an escape",
+    ),
+    # add_keywords: an argument the sync twin needs.
+    P(
+        "import anysqlite\n\nasync def f():\n    a = await anysqlite.connect(':memory:')\n    b = await anysqlite.connect(\n        'x.db',\n    )\n    c = await anysqlite.connect('y', check_same_thread=True)\n    d = await anysqlite.connect(**kw)\n    return anysqlite.other('z')\n",
+        "import sqlite3\n\ndef f():\n    a = sqlite3.connect(':memory:', check_same_thread=False)\n    b = sqlite3.connect(\n        'x.db', check_same_thread=False,\n    )\n    c = sqlite3.connect('y', check_same_thread=True)\n    d = sqlite3.connect(**kw)\n    return sqlite3.other('z')\n",
+        KEYWORDS,
+        id="add_keywords: added once, never over a keyword already passed or **kwargs",
+    ),
+    P(
+        "from anysqlite import connect\n\nasync def f():\n    return await connect()\n",
+        "from sqlite3 import connect\n\ndef f():\n    return connect(check_same_thread=False)\n",
+        KEYWORDS,
+        id="add_keywords: a function imported by name",
+    ),
+    # Library profiles.
+    P(
+        "import anyio\n\nasync def f(p):\n    await anyio.sleep(1)\n    lock, ev, sem, cond = anyio.Lock(), anyio.Event(), anyio.Semaphore(2), anyio.Condition()\n    text = await anyio.Path(p).read_text()\n    return await anyio.to_thread.run_sync(len, text)\n",
+        "import pathlib\nimport threading\nimport time\n\ndef f(p):\n    time.sleep(1)\n    lock, ev, sem, cond = threading.Lock(), threading.Event(), threading.Semaphore(2), threading.Condition()\n    text = pathlib.Path(p).read_text()\n    return len(text)\n",
+        ANYIO,
+        id="anyio profile: sleep, Lock, Event, Semaphore, Condition, Path, to_thread.run_sync",
+    ),
+    P(
+        "from anyio import Path, to_thread\n\nasync def f(p):\n    return await to_thread.run_sync(Path(p).exists)\n",
+        "from pathlib import Path\n\ndef f(p):\n    return Path(p).exists()\n",
+        ANYIO,
+        id="anyio profile: names imported from anyio",
+    ),
+    P(
+        "import anyio\n\nasync def f():\n    await anyio.sleep(1)\n",
+        "import anyio\n\ndef f():\n    anyio.sleep(1)\n",
+        Config(),
+        id="anyio names are left alone without the profile",
+    ),
+    P(
+        "import httpx\n\nclass T(httpx.AsyncBaseTransport):\n    async def handle_async_request(self, request):\n        async with httpx.AsyncClient(transport=httpx.AsyncHTTPTransport()) as c:\n            r = await c.send(request, stream=True)\n            async for chunk in r.aiter_bytes():\n                pass\n            [x async for x in r.aiter_lines()], r.aiter_text, r.aiter_raw\n            await r.aread()\n            await r.aclose()\n",
+        "import httpx\n\nclass T(httpx.BaseTransport):\n    def handle_request(self, request):\n        with httpx.Client(transport=httpx.HTTPTransport()) as c:\n            r = c.send(request, stream=True)\n            for chunk in r.iter_bytes():\n                pass\n            [x for x in r.iter_lines()], r.iter_text, r.iter_raw\n            r.read()\n            r.close()\n",
+        HTTPX,
+        id="httpx profile",
+    ),
+    P(
+        "import httpx\n\nclass Stream(httpx.SyncByteStream, httpx.AsyncByteStream):\n    pass\n",
+        "import httpx\n\nclass Stream(httpx.SyncByteStream):\n    pass\n",
+        HTTPX,
+        id="httpx profile: a stream serving both halves keeps one base",
+    ),
+    P(
+        "import psycopg\nfrom psycopg.rows import AsyncRowFactory\nfrom psycopg_pool import AsyncConnectionPool, AsyncNullConnectionPool\n\nasync def f(pool: AsyncConnectionPool, rf: AsyncRowFactory) -> psycopg.AsyncCursor:\n    async with await psycopg.AsyncConnection.connect('') as conn:\n        async with conn.cursor() as cur:\n            await cur.execute('select 1')\n    return AsyncNullConnectionPool\n",
+        "import psycopg\nfrom psycopg.rows import RowFactory\nfrom psycopg_pool import ConnectionPool, NullConnectionPool\n\ndef f(pool: ConnectionPool, rf: RowFactory) -> psycopg.Cursor:\n    with psycopg.Connection.connect('') as conn:\n        with conn.cursor() as cur:\n            cur.execute('select 1')\n    return NullConnectionPool\n",
+        PSYCOPG,
+        id="psycopg and psycopg_pool profile",
+    ),
+    P(
+        "async def f(chain, emb, xs):\n    handlers = [chain.ainvoke, chain.abatch, chain.astream, emb.aembed_documents, emb.aembed_query]\n    return await chain.ainvoke(xs), handlers\n",
+        "def f(chain, emb, xs):\n    handlers = [chain.invoke, chain.batch, chain.stream, emb.embed_documents, emb.embed_query]\n    return chain.invoke(xs), handlers\n",
+        LANGCHAIN,
+        id="langchain profile: protocol names also where they are not awaited",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "config"), CONFIGURED)
+def test_rewrite_with_config(before: str, after: str, config: Config) -> None:
+    assert convert(before, config) == after
 
 
 def test_async_word_replacement_is_configurable() -> None:

@@ -9,13 +9,17 @@ import libcst as cst
 from ..context import Context
 from .async_branches import AsyncBranches
 from .asyncio_calls import AsyncioCalls
+from .attribute_strings import AttributeStrings
+from .call_keywords import CallKeywords
 from .collisions import Collisions
 from .docstrings import Docstrings
+from .duplicate_bases import DuplicateBases
 from .module_moves import ModuleMoves
 from .pytest_marks import PytestMarks
 from .refuse import Refuse
 from .rename_names import RenameNames
 from .string_annotations import StringAnnotations
+from .string_literals import StringLiterals
 from .strip_async import StripAsync
 from .track_imports import TrackImports
 from .typing_generics import TypingGenerics
@@ -27,11 +31,15 @@ REWRITES: tuple[type[Any], ...] = (
     Refuse,  # asyncio.gather, create_task, __await__ ... -> an error with a hint
     StripAsync,  # `await x` -> `x`; `async def/with/for` -> `def/with/for`
     AsyncioCalls,  # `await asyncio.to_thread(f, a)` -> `f(a)`; `asyncio.run(main())` -> `main()`
+    CallKeywords,  # `anysqlite.connect(p)` -> `sqlite3.connect(p, check_same_thread=False)` (add_keywords)
     ModuleMoves,  # `asyncio.sleep` -> `time.sleep`; `from asyncio import Lock` -> `from threading import Lock`
     TypingGenerics,  # `AsyncGenerator[Y, S]` -> `Generator[Y, S, None]`; `Awaitable[T]` -> `T`
     RenameNames,  # `aadd_texts` -> `add_texts`, `AsyncStore` -> `Store`, tables and config
     PytestMarks,  # `@pytest.mark.asyncio` and `pytestmark = pytest.mark.asyncio` -> removed
     StringAnnotations,  # `"list[AsyncFoo]"` -> `"list[Foo]"`; `__all__` entries
+    StringLiterals,  # opt-in rename_in_strings: `"<AsyncConn [idle]>"` -> `"<Conn [idle]>"`
+    AttributeStrings,  # `hasattr(x, "aclose")` -> `hasattr(x, "close")`
+    DuplicateBases,  # `class S(SyncBase, AsyncBase)` -> `class S(SyncBase)` once both names are one
     Docstrings,  # code in docstrings: `>>> await s.aadd_texts(t)` -> `>>> s.add_texts(t)`
     Collisions,  # `aclose` and `close` defined side by side -> an error, not a silent overwrite
 )

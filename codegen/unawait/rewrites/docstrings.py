@@ -15,8 +15,13 @@ from ._base import Rewrite
 _TOKEN = re.compile(
     r"""(?P<str>'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*")|(?P<name>[A-Za-z_]\w*)(?P<space>\s*)(?P<call>\(?)"""
 )
-#: Sphinx cross-references: :meth:`~pkg.AsyncStore.aadd_texts`.
-_ROLE = re.compile(r"(:(?:py:)?(?:meth|func|class|attr|obj|mod|exc|data):`~?)([\w.]+)(`)")
+#: Sphinx cross-references: :meth:`~pkg.AsyncStore.aadd_texts`, :meth:`add texts <AsyncStore.aadd_texts>`
+#: (a title is prose: only the target is renamed).
+_ROLE = re.compile(r"(:(?:py:)?(?:meth|func|class|attr|obj|mod|exc|data):`(?:[^`<]*<)?~?)([\w.]+)(>?`)")
+#: reST directives whose body is code: `.. code-block:: python`, `.. testcode::` ...
+_DIRECTIVE = re.compile(r"^\.\. (?:code-block|code|sourcecode|testcode|doctest)::[ \t]*(\S*)")
+#: Languages of fenced blocks and code directives that are Python ("" is the default, Python).
+_PYTHON = frozenset({"", "python", "python3", "py", "py3", "pycon", "ipython", "default"})
 #: reST inline literals: ``await store.aclose()``.
 _LITERAL = re.compile(r"``([^`]+)``")
 _PROMPT = re.compile(r"^(\s*(?:>>>|\.\.\.)(?: |$))(.*)$")
@@ -59,26 +64,32 @@ def rewrite_code(code: str, names: _Names, notes: list[tuple[str, str, str]]) ->
 def rewrite_docstring(text: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
     """Rewrite the code in a docstring: doctest lines, fenced and `::` blocks, roles, ``literals``."""
     lines = text.split("\n")
-    fenced = False
-    literal_indent: int | None = None  # indentation of the line that ended with "::"
+    fence: bool | None = None  # inside a ``` block: is it Python?
+    literal_indent: int | None = None  # indentation of the line that opened a `::` block or directive
+    literal_python = True  # is that block Python?
     for i, line in enumerate(lines):
         stripped = line.strip()
         indent = len(line) - len(line.lstrip())
         if stripped.startswith("```"):
-            fenced = not fenced
+            fence = stripped[3:].strip().lower() in _PYTHON if fence is None else None
             continue
         if literal_indent is not None and stripped and indent <= literal_indent:
             literal_indent = None
+        in_literal = literal_indent is not None and stripped
         prompt = _PROMPT.match(line)
-        if prompt:
+        if fence is False or (in_literal and not literal_python):
+            pass  # a shell session or JSON: not ours to rename
+        elif prompt:
             lines[i] = prompt.group(1) + rewrite_code(prompt.group(2), names, notes)
-        elif fenced or (literal_indent is not None and stripped):
+        elif fence or in_literal:
             lines[i] = rewrite_code(line, names, notes)
         else:
             line = _ROLE.sub(lambda m: m.group(1) + _dotted(m.group(2), names.lookup, notes) + m.group(3), line)
             lines[i] = _LITERAL.sub(lambda m: "``" + rewrite_code(m.group(1), names, notes) + "``", line)
-        if stripped.endswith("::") and not fenced:
+        directive = _DIRECTIVE.match(stripped)
+        if fence is None and (directive or stripped.endswith("::")):
             literal_indent = indent
+            literal_python = directive is None or directive.group(1).lower() in _PYTHON
     return "\n".join(lines)
 
 

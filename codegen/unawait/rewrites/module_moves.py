@@ -26,8 +26,11 @@ class ModuleMoves(Rewrite):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         moves = dict(MODULE_MOVES)
+        self.rules: dict[tuple[str, str], str] = {}  # moves that come from a profile, for --explain
         for profile in ctx.names.config.profiles:
-            moves.update(MODULE_MOVES_BY_PROFILE.get(profile, {}))
+            for old, new in MODULE_MOVES_BY_PROFILE.get(profile, {}).items():
+                moves[old] = new
+                self.rules[old] = f"profile:{profile}"
         self.moves: Mapping[tuple[str, str], tuple[str, str]] = moves
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
@@ -40,7 +43,8 @@ class ModuleMoves(Rewrite):
         module, name = moved
         dotted = dotted_name(original) or ""
         self.ctx.drop(dotted.split(".")[0])
-        self.ctx.record(original, "module-move", dotted, name if module == "builtins" else f"{module}.{name}")
+        rule = self.rules.get(target, "module-move") if target else "module-move"
+        self.ctx.record(original, rule, ".".join(target or ()), name if module == "builtins" else f"{module}.{name}")
         if module == "builtins":
             return cst.Name(name, lpar=updated.lpar, rpar=updated.rpar)
         self.ctx.needed_modules.add(module)
@@ -66,7 +70,8 @@ class ModuleMoves(Rewrite):
                 continue
             new_module, new_name = moved
             local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-            self.ctx.record(alias, "module-move", f"from {module} import {name}", f"{new_module}.{new_name}")
+            rule = self.rules.get((module, name), "module-move")
+            self.ctx.record(alias, rule, f"{module}.{name}", f"{new_module}.{new_name}")
             if new_module == "builtins":
                 continue  # the builtin is always there under its own name
             asname = None if local == new_name else cst.AsName(name=cst.Name(local))

@@ -1,15 +1,17 @@
-"""`@pytest.mark.asyncio` and `pytestmark = pytest.mark.asyncio` (and anyio/trio marks) -> removed."""
+"""`@pytest.mark.asyncio`, `pytestmark = pytest.mark.asyncio` (and anyio/trio marks), fixtures' `loop_scope=` -> removed."""
 
 from __future__ import annotations
 
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import libcst as cst
 
-from ..context import dotted_name
+from ..context import dotted_name, qualify
 from ._base import Rewrite
 
 _MARKS = {"asyncio", "anyio", "trio"}
+#: Arguments of pytest_asyncio.fixture that pytest.fixture, its sync twin, would reject.
+_ASYNC_FIXTURE_ARGS = {"loop_scope"}
 
 
 def _is_async_mark(node: cst.BaseExpression) -> bool:
@@ -21,14 +23,25 @@ def _is_async_mark(node: cst.BaseExpression) -> bool:
     return len(parts) >= 2 and parts[-2] == "mark" and parts[-1] in _MARKS
 
 
+def _removed_whole(statement: cst.CSTNode) -> bool:
+    """`pytestmark = pytest.mark.asyncio` (or a list of async marks only): a line that goes away."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    assign = statement.body[0]
+    if not isinstance(assign, cst.Assign) or [dotted_name(t.target) for t in assign.targets] != ["pytestmark"]:
+        return False
+    value = assign.value
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return bool(value.elements) and all(_is_async_mark(e.value) for e in value.elements)
+    return _is_async_mark(value)
+
+
 class PytestMarks(Rewrite):
     """Test marks that only make sense for coroutines disappear from sync tests."""
 
     def _drop_mark(self, mark: cst.BaseExpression) -> None:
-        """One removed mark: one use less of its root name (`pytest` or `mark`)."""
-        if isinstance(mark, cst.Call):
-            mark = mark.func
-        self.ctx.drop((dotted_name(mark) or "").split(".")[0])
+        """One removed mark: one use less of each name in it (`pytest`, and `asyncio` in `mark.asyncio`)."""
+        self.ctx.drop_all(mark)
 
     def _strip(self, original: cst.CSTNode, decorators: Sequence[cst.Decorator]) -> tuple[cst.Decorator, ...] | None:
         kept: list[cst.Decorator] = []
@@ -59,6 +72,21 @@ class PytestMarks(Rewrite):
             )
         return updated.with_changes(decorators=kept)
 
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """`@pytest_asyncio.fixture(scope="module", loop_scope="module")` -> `@pytest.fixture(scope="module")`."""
+        if qualify(self.ctx, original.func) != ("pytest_asyncio", "fixture"):
+            return updated
+        args = [a for a in updated.args if a.keyword is None or a.keyword.value not in _ASYNC_FIXTURE_ARGS]
+        if len(args) == len(updated.args):
+            return updated
+        self.ctx.record(original, "pytest-fixture", "loop_scope=", "")
+        for arg in updated.args:
+            if arg not in args:
+                self.ctx.drop_all(arg)
+        if args:
+            args[-1] = args[-1].with_changes(comma=updated.args[-1].comma)
+        return updated.with_changes(args=args)
+
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         kept = self._strip(original, updated.decorators)
         if kept is None:
@@ -69,6 +97,16 @@ class PytestMarks(Rewrite):
                 lines_after_decorators=[*self._carry, *updated.lines_after_decorators],
             )
         return updated.with_changes(decorators=kept)
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        """A class body that began with `pytestmark = ...` now begins at its next statement: no blank lines above it."""
+        if not (original.body and updated.body and _removed_whole(original.body[0])):
+            return updated
+        first: Any = updated.body[0]  # a simple or compound statement: both have leading_lines
+        lines = list(first.leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        return updated.with_changes(body=[first.with_changes(leading_lines=lines), *updated.body[1:]])
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine

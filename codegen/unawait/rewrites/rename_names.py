@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Union
+
 import libcst as cst
 
 from ..context import Context, dotted_name
+from ..naming import Rename
 from ._base import Rewrite
 
 
@@ -22,7 +25,7 @@ class RenameNames(Rewrite):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.dotted = {old: new for old, new in ctx.names.config.renames.items() if "." in old}
+        self.modules = ctx.names.modules
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         rename = self.ctx.names.rename(updated.value)
@@ -34,15 +37,66 @@ class RenameNames(Rewrite):
         self.ctx.record(original, rename.rule, updated.value, rename.new)
         return updated.with_changes(value=rename.new)
 
+    def _module(self, original: cst.CSTNode, old: str, rename: Rename) -> cst.BaseExpression:
+        """A module path replaced; outside imports, its root name counts as used instead of the old one."""
+        self.ctx.record(original, rename.rule, old, rename.new)
+        if not self.ctx.in_import:
+            self.ctx.drop(old.split(".")[0])
+            self.ctx.uses[rename.new.split(".")[0]] += 1
+        return dotted_expr(rename.new)
+
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        if not self.dotted:
+        if not self.modules:
             return updated
         dotted = dotted_name(original)
-        new = self.dotted.get(dotted) if dotted else None
-        if new is None:
+        rename = self.modules.get(dotted) if dotted else None
+        if dotted and rename is not None:  # `redis.asyncio` -> `redis`
+            return self._module(original, dotted, rename).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        root = updated.value
+        if isinstance(root, cst.Name) and isinstance(original.value, cst.Name):
+            rename = self.modules.get(original.value.value)
+            if rename is not None:  # `trio.open_nursery` -> `tests.concurrency.open_nursery`
+                new_root = self._module(original.value, original.value.value, rename)
+                return updated.with_changes(value=new_root.with_changes(lpar=root.lpar, rpar=root.rpar))
+        return updated
+
+    def leave_ImportAlias(self, original: cst.ImportAlias, updated: cst.ImportAlias) -> cst.ImportAlias:
+        """`import trio` -> `import tests.concurrency` (a dotted path's first part is handled above)."""
+        if not isinstance(original.name, cst.Name) or original.name.value not in self.modules:
             return updated
-        self.ctx.record(original, "config-rename", dotted or "", new)
-        if not self.ctx.in_import:
-            self.ctx.drop(dotted.split(".")[0] if dotted else "")
-            self.ctx.uses[new.split(".")[0]] += 1
-        return dotted_expr(new).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        rename = self.modules[original.name.value]
+        new = self._module(original, original.name.value, rename)
+        assert isinstance(new, (cst.Name, cst.Attribute))
+        return updated.with_changes(name=new)
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        """`from trio import x` -> `from tests.concurrency import x`."""
+        module = original.module
+        if not isinstance(module, cst.Name) or module.value not in self.modules:
+            return updated
+        new = self._module(module, module.value, self.modules[module.value])
+        assert isinstance(new, (cst.Name, cst.Attribute))
+        return updated.with_changes(module=new)
+
+    def _renamed(self, module: cst.BaseExpression) -> bool:
+        """Whether a module rename applies to this path or one of its leading parts."""
+        parts = (dotted_name(module) or "").split(".")
+        return any(".".join(parts[:i]) in self.modules for i in range(1, len(parts) + 1))
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> Union[cst.Import, cst.ImportFrom]:
+        """`import pkg.mod as mod`, made by a module rename, -> `from pkg import mod` (what linters ask for)."""
+        if len(original.names) != 1 or len(updated.names) != 1 or not self._renamed(original.names[0].name):
+            return updated
+        alias = updated.names[0]
+        if not isinstance(alias.name, cst.Attribute) or alias.asname is None:
+            return updated
+        asname = alias.asname.name
+        module = alias.name.value
+        if not isinstance(asname, cst.Name) or asname.value != alias.name.attr.value:
+            return updated
+        assert isinstance(module, (cst.Name, cst.Attribute))  # a module path is made of names
+        return cst.ImportFrom(
+            module=module,
+            names=[cst.ImportAlias(name=alias.name.attr)],
+            semicolon=updated.semicolon,
+        )

@@ -3,6 +3,7 @@
 """AsyncVectorStore: documents, embeddings and similarity search over one collection."""
 
 from __future__ import annotations
+
 from types import TracebackType
 from typing import (
     Any,
