@@ -6,6 +6,7 @@ import argparse
 import ast
 import asyncio
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -28,6 +29,7 @@ BENCH_ROOT = REPO / ".bench"
 TREE = BENCH_ROOT / "codegen"
 ONE_FILE = BENCH_ROOT / "codegen-one"
 LOGS = BENCH_ROOT / "logs"
+SNAPSHOT = BENCH_ROOT / "unawait-snapshot"
 #: Children run as a user's shell would: with bytecode caching on, so imports cost what they
 #: usually cost (some CI images set PYTHONDONTWRITEBYTECODE, which makes every start recompile).
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -118,11 +120,7 @@ def _run_smoke(package: str, clients: list[tuple[str, str]], is_async: bool) -> 
         opened = await call(module, f"aopen_{module_name.rsplit('.', 1)[1]}")
         await call(opened, "aadd_items", [{"text": "to migrate"}])
         target = getattr(module, name(client_name))("memory://target")
-        seen.append(
-            await collect(
-                module, f"amigrate_{module_name.rsplit('.', 1)[1]}", source=opened, target=target
-            )
-        )
+        seen.append(await collect(module, f"amigrate_{module_name.rsplit('.', 1)[1]}", source=opened, target=target))
         await call(opened, "aclose")
         pool_class = getattr(module, name(client_name).replace("Client", "Pool"), None)
         if pool_class is not None:
@@ -130,9 +128,7 @@ def _run_smoke(package: str, clients: list[tuple[str, str]], is_async: bool) -> 
             manager = getattr(pool, method("aconnection"))()
             conn = await manager.__aenter__() if is_async else manager.__enter__()
             seen.append(await call(conn, "aexecute", "INSERT", {"id": "p1"}))
-            await manager.__aexit__(None, None, None) if is_async else manager.__exit__(
-                None, None, None
-            )
+            await manager.__aexit__(None, None, None) if is_async else manager.__exit__(None, None, None)
             await call(pool, "aclose")
         return seen
 
@@ -226,10 +222,38 @@ def run_timed(contender: Contender, round_no: int) -> Sample:
 # --- the contenders -------------------------------------------------------------------------------
 
 
+def snapshot_unawait() -> bool:
+    """Copy unawait's package aside and make the children import that copy.
+
+    Every round then times the same code, and unawait's cache (keyed on a hash of its own
+    sources) stays valid while someone edits codegen/ during a long run.
+    """
+    spec = importlib.util.find_spec("unawait")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    package = Path(next(iter(spec.submodule_search_locations)))
+    shutil.rmtree(SNAPSHOT, ignore_errors=True)
+    shutil.copytree(package, SNAPSHOT / "unawait", ignore=shutil.ignore_patterns("__pycache__"))
+    CHILD_ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SNAPSHOT), os.environ.get("PYTHONPATH")]))
+    return True
+
+
+def prime_imports(with_unawait: bool) -> None:
+    """Import every tool once, untimed, so no timed run pays for writing bytecode caches."""
+    modules = ["libcst", "unasync", "unasyncd.cli", "unasyncd.transformers"]
+    if with_unawait:
+        modules += ["unawait.cli", "unawait.files"]
+    subprocess.run([sys.executable, "-c", f"import {', '.join(modules)}"], env=CHILD_ENV, check=True)
+
+
 def unawait_ready() -> bool:
     """True when `python -m unawait` exists and the core converts a trivial module."""
     probe = subprocess.run(
-        [sys.executable, "-m", "unawait", "--help"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "unawait", "--help"],
+        env=CHILD_ENV,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if probe.returncode != 0:
         return False
@@ -239,6 +263,7 @@ def unawait_ready() -> bool:
             "-c",
             "import unawait; unawait.generate_module('async def f():\\n    await g()\\n')",
         ],
+        env=CHILD_ENV,
         capture_output=True,
         text=True,
         check=False,
@@ -310,13 +335,9 @@ def build_contenders(manifest: dict[str, Any], with_unawait: bool) -> list[list[
                     TREE,
                     clear(sync, TREE / ".unawait_cache"),
                 ),
-                Contender(
-                    "check", "unawait --check, up to date", [*unawait, "--check", "-q"], TREE
-                ),
+                Contender("check", "unawait --check, up to date", [*unawait, "--check", "-q"], TREE),
                 Contender("rerun", "unawait re-run, unchanged", [*unawait, "-q"], TREE),
-                Contender(
-                    "edit", "unawait re-run, 1 file edited", [*unawait, "-q"], TREE, edit_one
-                ),
+                Contender("edit", "unawait re-run, 1 file edited", [*unawait, "-q"], TREE, edit_one),
                 Contender(
                     "one",
                     "unawait on that file alone",
@@ -359,12 +380,11 @@ def report_outputs(manifest: dict[str, Any], with_unawait: bool) -> list[str]:
         outputs.append(("unawait", manifest["sync_dir"]))
     for name, folder in outputs:
         files, broken, still_async = inspect_output(TREE / folder)
-        lines.append(
-            f"  {name:9} wrote {files} files: {broken} do not compile, {still_async} still async"
-        )
+        lines.append(f"  {name:9} wrote {files} files: {broken} do not compile, {still_async} still async")
     if with_unawait:
         smoke = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--child", "smoke", str(TREE)],
+            env=CHILD_ENV,
             capture_output=True,
             text=True,
             check=False,
@@ -410,8 +430,7 @@ def table(blocks: list[list[Contender]]) -> str:
     full = median(by_key["full"]) if "full" in by_key else None
     out = io.StringIO()
     header = (
-        f"{'contender':31} {'median s':>9} {'min s':>8} {'/parse':>7} {'/full':>7} "
-        f"{'cpu s':>7} {'peak MB':>8}  target"
+        f"{'contender':31} {'median s':>9} {'min s':>8} {'/parse':>7} {'/full':>7} {'cpu s':>7} {'peak MB':>8}  target"
     )
     out.write(header + "\n" + "-" * len(header) + "\n")
     for c in contenders:
@@ -447,17 +466,13 @@ def load() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the tree, warm up, run the interleaved rounds, print the table."""
+    """Build the tree, run the interleaved rounds, check the outputs, print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--rounds", type=int, default=None, help="timed rounds (default 3, quick 2)"
-    )
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 3, quick 2)")
     parser.add_argument("--quick", action="store_true", help="a ~12,000-line tree and 2 rounds")
     parser.add_argument("--lines", type=int, default=None, help="minimum lines in the tree")
     parser.add_argument("--seed", type=int, default=20260)
-    parser.add_argument(
-        "--no-unawait", action="store_true", help="time only parse, unasync, unasyncd"
-    )
+    parser.add_argument("--no-unawait", action="store_true", help="time only parse, unasync, unasyncd")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -468,39 +483,40 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds if args.rounds is not None else (2 if args.quick else 3)
     lines = args.lines if args.lines is not None else (12_000 if args.quick else 50_000)
     manifest = make_tree.write_tree(TREE, seed=args.seed, min_lines=lines)
-    with_unawait = not args.no_unawait and unawait_ready()
-    if not with_unawait and not args.no_unawait:
-        print("unawait cannot generate code here yet: timing only parse, unasync and unasyncd")
-    edited = TREE / manifest["async_dir"] / manifest["edit_file"]
-    original = edited.read_text(encoding="utf-8")
-    blocks = build_contenders(manifest, with_unawait=with_unawait)
     print(
         f"tree: {manifest['files']} files, {manifest['lines']} lines of async code in "
         f"{TREE / manifest['async_dir']} (seed {manifest['seed']}); "
         f"{len(manifest['renames'])} renames in the unasync/unasyncd table"
     )
-    print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {rounds} rounds after 1 warm-up"
-    )
-
-    print(f"unawait at {revision()}; load average before: {load()}")
+    with_unawait = False
+    if not args.no_unawait:
+        with_unawait = snapshot_unawait() and unawait_ready()
+        if with_unawait:
+            print(f"unawait: a snapshot of codegen/unawait at {revision()}")
+        else:
+            print("unawait cannot generate code here yet: timing only parse, unasync and unasyncd")
+    edited = TREE / manifest["async_dir"] / manifest["edit_file"]
+    original = edited.read_text(encoding="utf-8")
+    blocks = build_contenders(manifest, with_unawait=with_unawait)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load()}")
+    prime_imports(with_unawait)
 
     started = time.perf_counter()
-    for round_no in range(rounds + 1):  # round 0 warms caches and is not counted
-        rotated = blocks[round_no % len(blocks) :] + blocks[: round_no % len(blocks)]
-        for block in rotated:
+    for round_no in range(1, rounds + 1):
+        shift = round_no % len(blocks)
+        for block in blocks[shift:] + blocks[:shift]:
             for contender in block:
-                sample = run_timed(contender, round_no)
-                if round_no:
-                    contender.samples.append(sample)
-        if round_no == 0:
-            print("outputs after the warm-up round:")
-            print("\n".join(report_outputs(manifest, with_unawait)))
-    edited.write_text(original, encoding="utf-8")  # undo the edits
+                contender.samples.append(run_timed(contender, round_no))
     elapsed = time.perf_counter() - started
-    print(f"\n{rounds} interleaved rounds in {elapsed:.0f}s; the edited file: {edited.name}")
-    print(f"load average after: {load()} (other work on the machine skews every contender)")
-    print("times are wall seconds of the whole child process (startup and imports included)\n")
+    print(f"{rounds} interleaved rounds in {elapsed:.0f}s; load average after: {load()}")
+    print("what each generator wrote in the last round:")
+    print("\n".join(report_outputs(manifest, with_unawait)))
+    edited.write_text(original, encoding="utf-8")  # undo the edits
+    print(
+        "\ntimes: wall seconds of the whole child process, startup and imports included; "
+        "cpu: user+sys of it and its workers;\npeak: the largest resident set among them. "
+        f"The edited file: {edited.name}. Other work on the machine skews every row.\n"
+    )
     print(table(blocks))
     return 0
 

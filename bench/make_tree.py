@@ -669,15 +669,11 @@ def render_module(plan: ModulePlan, rng: random.Random) -> str:
             f"Async{plan.connection_from.entity}Connection"
         )
     if plan.cursor_from:
-        imports.setdefault(relative(plan, plan.cursor_from), []).append(
-            f"Async{plan.cursor_from.entity}Cursor"
-        )
+        imports.setdefault(relative(plan, plan.cursor_from), []).append(f"Async{plan.cursor_from.entity}Cursor")
     if plan.peer and plan.peer is not plan:
         type_only.setdefault(relative(plan, plan.peer), []).append(f"Async{plan.peer.entity}Client")
     if plan.pool_from:
-        type_only.setdefault(relative(plan, plan.pool_from), []).append(
-            f"Async{plan.pool_from.entity}Pool"
-        )
+        type_only.setdefault(relative(plan, plan.pool_from), []).append(f"Async{plan.pool_from.entity}Pool")
     for module in sorted(imports, key=lambda m: (m.count("."), m), reverse=True):
         parts.append(f"from {module} import {', '.join(sorted(imports[module]))}\n")
     if type_only:

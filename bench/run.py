@@ -19,9 +19,7 @@ def script(name: str) -> Path:
 
 def accepted_options(path: Path) -> str:
     """The script's --help text, to pass on only the options it knows."""
-    result = subprocess.run(
-        [sys.executable, str(path), "--help"], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([sys.executable, str(path), "--help"], capture_output=True, text=True, check=False)
     return result.stdout if result.returncode == 0 else ""
 
 
@@ -29,9 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks one after the other; exit 1 if any of them failed."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", choices=[[], *BENCHES], help="benchmarks to run")
-    parser.add_argument(
-        "--only", action="append", choices=BENCHES, default=[], help="run only this benchmark"
-    )
+    parser.add_argument("--only", action="append", choices=BENCHES, default=[], help="run only this benchmark")
     parser.add_argument("--rounds", type=int, help="timed rounds, for the benchmarks that take it")
     parser.add_argument("--quick", action="store_true", help="a smaller, faster run of each")
     args = parser.parse_args(argv)
@@ -52,9 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}: {' '.join(command[1:])}", flush=True)
         started = time.perf_counter()
         code = subprocess.run(command, check=False).returncode
-        print(
-            f"== {name}: exit code {code} after {time.perf_counter() - started:.0f}s\n", flush=True
-        )
+        print(f"== {name}: exit code {code} after {time.perf_counter() - started:.0f}s\n", flush=True)
         if code:
             failed.append(name)
     if failed:
