@@ -205,6 +205,28 @@ def test_explain_lists_every_change_per_file_and_rules_that_never_fired(
     assert any(line.startswith("profile httpx: ") and "aclose" in line for line in lines)
 
 
+def test_explain_reports_profile_module_moves_and_add_keywords_that_never_fired(
+    proj: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = '[tool.unawait.add_keywords]\n"anysqlite.connect" = { check_same_thread = "False" }\n'
+    write(
+        proj,
+        {
+            "pyproject.toml": PYPROJECT + 'profiles = ["httpx", "anyio"]\n' + table,
+            "pkg/_async/client.py": "import anyio\n\nasync def f(c):\n    await anyio.sleep(0)\n    return await c.aread()\n",
+        },
+    )
+    code, out, _ = unawait(capsys, "--explain")
+    assert code == 0
+    lines = out.splitlines()
+    assert "  pkg/_async/client.py:4:11  profile:anyio  anyio.sleep -> time.sleep" in lines
+    anyio = next(line for line in lines if line.startswith("profile anyio: "))
+    assert "anyio.Lock" in anyio and "anyio.Path" in anyio and "anyio.sleep" not in anyio
+    httpx = next(line for line in lines if line.startswith("profile httpx: "))
+    assert "AsyncClient" in httpx and "aread" not in httpx
+    assert "add_keywords that never fired: anysqlite.connect" in lines
+
+
 def test_quiet_prints_nothing_on_success_and_verbose_lists_unchanged_files(
     proj: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -260,6 +282,24 @@ def test_a_one_off_tree_with_renames_from_a_pyproject(
             {"pyproject.toml": '[tool.unawait]\ntrees = [{ src = "nope", dest = "out" }]\n'},
             "does not exist",
             id="missing source folder",
+        ),
+        pytest.param(
+            [],
+            {"pyproject.toml": PYPROJECT + 'rename_in_strings = "yes"\n'},
+            "rename_in_strings must be true or false",
+            id="rename_in_strings not a boolean",
+        ),
+        pytest.param(
+            [],
+            {"pyproject.toml": PYPROJECT + '[tool.unawait.add_keywords]\n"m.f" = { x = "1 +" }\n'},
+            "is not a Python expression",
+            id="add_keywords value not an expression",
+        ),
+        pytest.param(
+            [],
+            {"pyproject.toml": PYPROJECT + '[tool.unawait.add_keywords]\nconnect = { x = "1" }\n'},
+            "module.function",
+            id="add_keywords function without its module",
         ),
         pytest.param(["only-one"], {}, "expected SRC and DEST", id="one path"),
         pytest.param(["a", "b", "c"], {}, "expected SRC and DEST", id="three paths"),
@@ -346,3 +386,30 @@ def test_python_dash_m_runs_the_command_line(proj: Path) -> None:
     )
     assert result.returncode == 0
     assert (proj / "pkg/_sync/fetch.py").exists()
+
+
+def test_pyproject_keys_for_module_renames_strings_and_keywords(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(
+        proj,
+        {
+            "pyproject.toml": PYPROJECT
+            + 'rename_in_strings = true\nkeep = ["_RetryAsyncStream"]\n'
+            + '[tool.unawait.renames]\ntrio = "tests.concurrency"\n'
+            + '[tool.unawait.add_keywords]\n"anysqlite.connect" = { check_same_thread = "False" }\n',
+            "pkg/_async/fetch.py": (
+                "import anysqlite\nimport trio as concurrency\n\n"
+                "class _RetryAsyncStream:\n    pass\n\n"
+                "async def fetch():\n    await anysqlite.connect('x')\n    return 'await fetch', concurrency\n"
+            ),
+        },
+    )
+    assert unawait(capsys)[0] == 0
+    assert (
+        (proj / "pkg/_sync/fetch.py")
+        .read_text()
+        .endswith(
+            "import anysqlite\nfrom tests import concurrency\n\n"
+            "class _RetryAsyncStream:\n    pass\n\n"
+            "def fetch():\n    anysqlite.connect('x', check_same_thread=False)\n    return 'await fetch', concurrency\n"
+        )
+    )
