@@ -799,6 +799,8 @@ class _Watchdog:
 
     def _fire(self, key: int, entry: List[Any]) -> None:
         conn: psycopg.Connection[Any] = entry[1]
+        if key not in self._armed:
+            return  # finished in the meantime
         # A failed cancel is not final: the socket shutdown below is the fallback.
         with contextlib.suppress(Exception):
             conn.cancel_safe(timeout=CLIENT_GRACE * 2)
@@ -951,6 +953,10 @@ class PostgresDriver:
                     finally:
                         if entry is not None:
                             self._watchdog.disarm(entry)
+                            if entry[2]:
+                                # A cancel request may still be on its way: never let it reach
+                                # the next request on this connection. The pool replaces it.
+                                conn.close()
             except Exception as exc:
                 timed_out = entry is not None and bool(entry[2])
                 failure = _failure(exc)
