@@ -150,6 +150,9 @@ REFUSED: Mapping[tuple[str, str], str] = {
         "run_coroutine_threadsafe": "event loops have no sync twin: keep loop code in a hand-written twin module",
         "TaskGroup": "concurrency has no sync twin: use `if True:  # ASYNC` with a sync else-branch",
         "create_task_group": "concurrency has no sync twin: use `if True:  # ASYNC` with a sync else-branch",
+        "fail_after": "cancel scopes need an event loop: use `if True:  # ASYNC` with a sync else-branch that passes a timeout",
+        "move_on_after": "cancel scopes need an event loop: use `if True:  # ASYNC` with a sync else-branch that passes a timeout",
+        "CancelScope": "cancel scopes need an event loop: use `if True:  # ASYNC` with a sync else-branch",
     }.items()
 }
 

@@ -32,6 +32,12 @@ REFUSED = [
         "asyncio.get_running_loop",
         id="get_running_loop",
     ),
+    pytest.param(
+        "import anyio\n\nasync def f(c):\n    with anyio.fail_after(1):\n        await c()\n",
+        4,
+        "anyio.fail_after",
+        id="anyio cancel scope",
+    ),
     pytest.param("class F:\n    def __await__(self):\n        yield\n", 2, "__await__", id="__await__"),
     pytest.param(
         "async def f(loop, g):\n    await loop.run_in_executor(None, g)\n",

@@ -578,6 +578,18 @@ CONFIGURED = [
         REDIS,
         id="redis profile: redis.asyncio becomes redis, asyncio stays asyncio",
     ),
+    P(
+        "from redis import asyncio as aioredis\n\nr = aioredis.Redis()\n",
+        "import redis as aioredis\n\nr = aioredis.Redis()\n",
+        REDIS,
+        id="redis profile: the asyncio submodule imported from redis",
+    ),
+    P(
+        "from tests import trio\nfrom x import trio as t\nfrom trio import lowlevel\n",
+        "from tests import trio\nfrom x import trio as t\nfrom tests.concurrency import lowlevel\n",
+        MODULES,
+        id="a module rename leaves names imported from other modules alone",
+    ),
     # keep: a project name the conventions leave alone.
     P(
         "class _RetryAsyncStream:\n    async def aclose(self):\n        pass\n",

@@ -26,6 +26,7 @@ class RenameNames(Rewrite):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.modules = ctx.names.modules
+        self._from_imports = 0  # inside `from m import a`: `a` is a name in m, not a module path
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         rename = self.ctx.names.rename(updated.value)
@@ -37,10 +38,10 @@ class RenameNames(Rewrite):
         self.ctx.record(original, rename.rule, updated.value, rename.new)
         return updated.with_changes(value=rename.new)
 
-    def _module(self, original: cst.CSTNode, old: str, rename: Rename) -> cst.BaseExpression:
+    def _module(self, original: cst.CSTNode, old: str, rename: Rename, in_import: bool = False) -> cst.BaseExpression:
         """A module path replaced; outside imports, its root name counts as used instead of the old one."""
         self.ctx.record(original, rename.rule, old, rename.new)
-        if not self.ctx.in_import:
+        if not (in_import or self.ctx.in_import):
             self.ctx.drop(old.split(".")[0])
             self.ctx.uses[rename.new.split(".")[0]] += 1
         return dotted_expr(rename.new)
@@ -62,21 +63,48 @@ class RenameNames(Rewrite):
 
     def leave_ImportAlias(self, original: cst.ImportAlias, updated: cst.ImportAlias) -> cst.ImportAlias:
         """`import trio` -> `import tests.concurrency` (a dotted path's first part is handled above)."""
-        if not isinstance(original.name, cst.Name) or original.name.value not in self.modules:
+        if self._from_imports or not isinstance(original.name, cst.Name) or original.name.value not in self.modules:
             return updated
         rename = self.modules[original.name.value]
         new = self._module(original, original.name.value, rename)
         assert isinstance(new, (cst.Name, cst.Attribute))
         return updated.with_changes(name=new)
 
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
-        """`from trio import x` -> `from tests.concurrency import x`."""
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._from_imports += 1
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> Union[cst.ImportFrom, cst.Import]:
+        """`from trio import x` -> `from tests.concurrency import x`; `from redis import asyncio` -> `import redis as asyncio`."""
+        self._from_imports -= 1
         module = original.module
+        submodule = self._submodule(original)
+        if submodule is not None:
+            return submodule.with_changes(semicolon=updated.semicolon)
         if not isinstance(module, cst.Name) or module.value not in self.modules:
             return updated
-        new = self._module(module, module.value, self.modules[module.value])
+        # TrackImports, which runs first, has already left this import: say it is one.
+        new = self._module(module, module.value, self.modules[module.value], in_import=True)
         assert isinstance(new, (cst.Name, cst.Attribute))
         return updated.with_changes(module=new)
+
+    def _submodule(self, node: cst.ImportFrom) -> Union[cst.ImportFrom, cst.Import, None]:
+        """A renamed module imported from its parent package, under the same local name."""
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar) or len(node.names) != 1:
+            return None
+        alias = node.names[0]
+        old = f"{dotted_name(node.module)}.{dotted_name(alias.name)}"
+        rename = self.modules.get(old)
+        if rename is None:
+            return None
+        self.ctx.record(node, rename.rule, old, rename.new)
+        local = alias.evaluated_alias or dotted_name(alias.name) or ""
+        parent, _, last = rename.new.rpartition(".")
+        asname = None if local == (last if parent else rename.new) else cst.AsName(name=cst.Name(local))
+        if not parent:  # `from redis import asyncio as aioredis` -> `import redis as aioredis`
+            return cst.Import(names=[cst.ImportAlias(name=cst.Name(rename.new), asname=asname)])
+        new_module = dotted_expr(parent)
+        assert isinstance(new_module, (cst.Name, cst.Attribute))
+        return cst.ImportFrom(module=new_module, names=[cst.ImportAlias(name=cst.Name(last), asname=asname)])
 
     def _renamed(self, module: cst.BaseExpression) -> bool:
         """Whether a module rename applies to this path or one of its leading parts."""
