@@ -101,14 +101,14 @@ ASYNC_TESTS = dedent(
 )
 
 
-def run_pytest(folder: Path, module: str, *, plugin: bool) -> subprocess.CompletedProcess[str]:
-    """pytest -W error on one module in a folder of its own (its own ini: none of this repo's settings)."""
+def run_pytest(folder: Path, module: str, *, plugin: bool, strict: bool = True) -> subprocess.CompletedProcess[str]:
+    """pytest (-W error when strict) on one module in a folder of its own (its own ini: none of this repo's settings)."""
     ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n" if plugin else "[pytest]\n"
     (folder / "pytest.ini").write_text(ini)
     (folder / "test_cache.py").write_text(module)
-    options = [] if plugin else ["-p", "no:asyncio"]
+    options = ([] if plugin else ["-p", "no:asyncio"]) + (["-W", "error"] if strict else [])
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-W", "error", "-p", "no:cacheprovider", "-q", *options, "test_cache.py"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *options, "test_cache.py"],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -134,6 +134,8 @@ def test_the_generated_sync_module_passes_with_pytest_asyncio_loaded(tmp_path: P
 
 def test_the_async_source_is_a_working_test_module(tmp_path: Path) -> None:
     pytest.importorskip("pytest_asyncio")
-    result = run_pytest(tmp_path, ASYNC_TESTS, plugin=True)
+    # Not strict: on Python 3.9, IsolatedAsyncioTestCase leaves its event loop's sockets to the
+    # garbage collector (a ResourceWarning); the source only has to be a working test module.
+    result = run_pytest(tmp_path, ASYNC_TESTS, plugin=True, strict=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout
