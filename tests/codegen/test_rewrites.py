@@ -206,6 +206,11 @@ ASYNC_WORD = [
         id="other strings are never touched",
     ),
     P(
+        "from typing import TypeVar, cast\nfrom .s import AsyncStore\n\nT = TypeVar('T', bound='AsyncStore')\nx = cast('AsyncStore', y)\nz = cast(AsyncStore, 'AsyncStore')\n",
+        "from typing import TypeVar, cast\nfrom .s import Store\n\nT = TypeVar('T', bound='Store')\nx = cast('Store', y)\nz = cast(Store, 'AsyncStore')\n",
+        id="types in strings given to cast() and TypeVar(bound=), not the value cast",
+    ),
+    P(
         "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .store import AsyncStore\n\ndef f(s: 'AsyncStore'):\n    pass\n",
         "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .store import Store\n\ndef f(s: 'Store'):\n    pass\n",
         id="TYPE_CHECKING blocks",

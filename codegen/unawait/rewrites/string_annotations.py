@@ -1,4 +1,4 @@
-"""`"list[AsyncFoo] | None"` -> `"list[Foo] | None"` in annotations; `__all__ = ["AsyncFoo"]` -> `["Foo"]`."""
+"""`"list[AsyncFoo] | None"` -> `"list[Foo] | None"` in annotations and `cast()`; `__all__ = ["AsyncFoo"]` -> `["Foo"]`."""
 
 from __future__ import annotations
 
@@ -26,9 +26,27 @@ class StringAnnotations(Rewrite):
         super().__init__(ctx)
         self._annotation = 0
         self._all = 0
+        self._type_args: set[cst.Arg] = set()  # arguments that are types: cast("T", x), TypeVar(bound="T")
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
         self._annotation += 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        function = (dotted_name(node.func) or "").rpartition(".")[2]
+        if function == "cast" and node.args and node.args[0].keyword is None:
+            self._type_args.add(node.args[0])
+        elif function == "TypeVar":
+            self._type_args.update(a for a in node.args if a.keyword is not None and a.keyword.value == "bound")
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node in self._type_args:
+            self._annotation += 1
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        if original in self._type_args:
+            self._type_args.discard(original)
+            self._annotation -= 1
+        return updated
 
     def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
         self._annotation -= 1
