@@ -35,8 +35,8 @@ class Context:
     uses: Counter[str] = field(default_factory=Counter)
     #: > 0 while the pass is inside an import statement.
     in_import: int = 0
-    #: True when an import sits below module level (in a def, class or if block).
-    nested_imports: bool = False
+    #: id() of the top-level statements of the output that hold imports below module level.
+    import_holders: set[int] = field(default_factory=set)
     #: Names used inside string annotations and __all__, which count as uses for imports.
     string_names: set[str] = field(default_factory=set)
     #: The running pass, for rewrites that transform a subtree themselves (async branches).

@@ -155,8 +155,8 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
                     at_top = at_top or not body
                 continue
             statement = fixed
-        elif ctx.nested_imports and not isinstance(statement, cst.SimpleStatementLine):
-            statement = statement.visit(fixer)  # type: ignore[assignment]  # imports in blocks
+        elif id(statement) in ctx.import_holders:
+            statement = statement.visit(fixer)  # type: ignore[assignment]  # only blocks with imports
         if carried:
             # A blank line above a removed import kept two import groups apart; a statement with
             # blank lines of its own already stands apart, and gets only the comments.

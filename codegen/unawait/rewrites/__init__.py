@@ -21,7 +21,7 @@ from .rename_names import RenameNames
 from .string_annotations import StringAnnotations
 from .string_literals import StringLiterals
 from .strip_async import StripAsync
-from .track_imports import TrackImports
+from .track_imports import ImportHolders, TrackImports
 from .typing_generics import TypingGenerics
 
 #: Every rewrite, in order. Each is a small class with libcst-style visit_X / leave_X methods.
@@ -42,6 +42,7 @@ REWRITES: tuple[type[Any], ...] = (
     DuplicateBases,  # `class S(SyncBase, AsyncBase)` -> `class S(SyncBase)` once both names are one
     Docstrings,  # code in docstrings: `>>> await s.aadd_texts(t)` -> `>>> s.add_texts(t)`
     Collisions,  # `aclose` and `close` defined side by side -> an error, not a silent overwrite
+    ImportHolders,  # last: notes which top-level blocks hold imports, for imports.py
 )
 
 _Leave = Callable[[cst.CSTNode, cst.CSTNode], Any]
@@ -56,20 +57,23 @@ class Pipeline(cst.CSTTransformer):
         super().__init__()
         ctx.pipeline = self
         self.rewrites = [rewrite(ctx) for rewrite in rewrites]
-        self._visits: dict[str, list[_Visit]] = {}
-        self._leaves: dict[str, list[_Leave]] = {}
+        # Per node type, the bound methods that apply: looked up once, not once per node.
+        self._visits: dict[type[cst.CSTNode], tuple[_Visit, ...]] = {}
+        self._leaves: dict[type[cst.CSTNode], tuple[_Leave, ...]] = {}
 
-    def _methods(self, cache: dict[str, list[Any]], prefix: str, node: cst.CSTNode) -> list[Any]:
-        name = type(node).__name__
-        methods = cache.get(name)
-        if methods is None:
-            attr = prefix + name
-            methods = cache[name] = [getattr(r, attr) for r in self.rewrites if hasattr(r, attr)]
-        return methods
+    def _methods(self, prefix: str, kind: type[cst.CSTNode]) -> tuple[Any, ...]:
+        attr = prefix + kind.__name__
+        return tuple(getattr(r, attr) for r in self.rewrites if hasattr(r, attr))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        # all() stops at the first False: a dropped subtree is not visited by later rewrites either.
-        return all(visit(node) is not False for visit in self._methods(self._visits, "visit_", node))
+        kind = type(node)
+        visits = self._visits.get(kind)
+        if visits is None:
+            visits = self._visits[kind] = self._methods("visit_", kind)
+        for visit in visits:
+            if visit(node) is False:
+                return False  # a dropped subtree is not visited by later rewrites either
+        return True
 
     # No rewrite uses per-attribute hooks (visit_If_body ...); skipping libcst's look-up for them
     # on every child of every node saves a fifth of the pass.
@@ -80,10 +84,14 @@ class Pipeline(cst.CSTTransformer):
         return None
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        kind = type(original_node)
+        leaves = self._leaves.get(kind)
+        if leaves is None:
+            leaves = self._leaves[kind] = self._methods("leave_", kind)
         result: Any = updated_node
-        for leave in self._methods(self._leaves, "leave_", original_node):
+        for leave in leaves:
             result = leave(original_node, result)
-            if not isinstance(result, type(original_node)):
+            if type(result) is not kind:
                 break  # removed, flattened or replaced by another node type: later rewrites don't apply
         return result
 
