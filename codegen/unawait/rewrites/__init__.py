@@ -70,7 +70,7 @@ class Pipeline(cst.CSTTransformer):
         visits = self._visits.get(kind)
         if visits is None:
             visits = self._visits[kind] = self._methods("visit_", kind)
-        for visit in visits:
+        for visit in visits:  # noqa: SIM110 - a plain loop: this runs for every node
             if visit(node) is False:
                 return False  # a dropped subtree is not visited by later rewrites either
         return True
