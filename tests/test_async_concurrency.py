@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import List
 
@@ -109,3 +110,23 @@ async def test_closing_the_engine_while_tasks_wait(tmp_path: Path) -> None:
     # Operations queued before close finish; none is left hanging.
     counts = await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), 10)
     assert all(c == 2 or isinstance(c, Exception) for c in counts)
+
+
+@pytest.mark.asyncio
+async def test_a_quick_result_is_not_held_back_behind_slow_jobs() -> None:
+    # The SQLite driver's worker hands results back in batches; a batch is cut short after a
+    # couple of milliseconds, so a result that is ready does not wait for every job queued after it.
+    from sqlvec._drivers.sqlite import _Worker
+
+    worker = _Worker("test-worker")
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        quick = worker.submit(lambda: "quick", ())
+        slow = [worker.submit(time.sleep, (0.1,)) for _ in range(5)]
+        assert await quick == "quick"
+        waited = loop.time() - started
+        await asyncio.gather(*slow)
+        assert waited < 0.35, f"the quick result waited {waited:.2f} s for the slow jobs queued after it"
+    finally:
+        worker.stop()

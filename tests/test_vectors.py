@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import tracemalloc
+from typing import Optional
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sqlvec import vectors
 from sqlvec.errors import DimensionMismatchError, InvalidArgumentError, NonFiniteVectorError
 from sqlvec.vectors import (
     ExactIndex,
@@ -139,3 +142,74 @@ def test_out_of_order_keys_are_kept_sorted() -> None:
     keys, scores = index.search(np.array([3, 3], dtype=np.float32), 1)
     assert keys.tolist() == [1] and scores.tolist() == [0.0]
     assert index.positions(np.array([6, 99, 1])).tolist() == [2, 0]
+
+
+@pytest.mark.parametrize("with_positions", [False, True])
+def test_dot_rows_matches_one_product_across_block_edges(monkeypatch: pytest.MonkeyPatch, with_positions: bool) -> None:
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(1000, 24)).astype(np.float32)
+    query = rng.normal(size=24).astype(np.float32)
+    positions = np.sort(rng.choice(1000, size=333, replace=False)) if with_positions else None
+    expected = (rows if positions is None else rows[positions]).astype(np.float64) @ query.astype(np.float64)
+    # 7 rows per block: blocks end on, before and after the last row of the matrix.
+    monkeypatch.setattr(vectors, "BLOCK_BYTES", 7 * 24 * 4)
+    got = vectors.dot_rows(rows, query, positions)
+    assert got.dtype == np.float32 and got.shape == expected.shape
+    assert np.allclose(got, expected, rtol=1e-5, atol=1e-5)
+    assert vectors.dot_rows(rows[:0], query).shape == (0,)
+
+
+@pytest.mark.parametrize("distance", ["cosine", "l2", "inner_product"])
+@pytest.mark.parametrize("share", [0.05, 0.5, 0.95])
+def test_filtered_search_matches_brute_force_sparse_or_dense(distance: str, share: float) -> None:
+    # Below half the rows the selected rows are gathered block by block; above, the whole
+    # matrix is scanned once and the selected scores picked: both give the brute-force answer.
+    rng = np.random.default_rng(5)
+    rows = rng.normal(size=(2000, 16)).astype(np.float32)
+    rows[1500] = rows[10]  # an exact tie, broken by the lower key
+    keys = np.arange(100, 2100, dtype=np.int64)
+    index = ExactIndex(distance, 16)
+    index.load(keys, rows)
+    query = rows[10] + np.float32(0.01)
+    chosen = np.sort(rng.choice(2000, size=int(2000 * share), replace=False))
+    chosen = np.union1d(chosen, [10, 1500])
+    expected = brute_force(distance, rows[chosen].astype(np.float64), query.astype(np.float64))
+    order = np.lexsort((keys[chosen], expected))[:7]
+    got_keys, got_scores = index.search(query, 7, index.positions(keys[chosen]))
+    assert got_keys.tolist() == keys[chosen][order].tolist()
+    assert np.allclose(got_scores, expected[order], atol=1e-4)
+    assert got_keys[0] == keys[10] and got_keys[1] == keys[1500]
+
+
+def test_search_takes_a_float64_query_and_leaves_inputs_alone() -> None:
+    rng = np.random.default_rng(8)
+    rows = rng.normal(size=(50, 8)).astype(np.float32)
+    index = ExactIndex("l2", 8)
+    index.load(np.arange(50, dtype=np.int64), rows)
+    query = rng.normal(size=8)
+    before = query.copy()
+    keys, scores = index.search(query, 3)
+    want = np.argsort(np.linalg.norm(rows.astype(np.float64) - query, axis=1))[:3]
+    assert keys.tolist() == want.tolist() and scores.dtype == np.float32
+    assert np.array_equal(query, before)
+    assert np.array_equal(index.vectors(np.arange(50)), rows)
+
+
+@pytest.mark.parametrize("share", [None, 0.1, 0.9])
+def test_search_does_not_copy_the_matrix(share: Optional[float]) -> None:
+    # 20,000 x 128 float32 rows are 10 MiB; one query may allocate its scores (80 kB) and
+    # one block of gathered rows (BLOCK_BYTES), never a copy of all (or most) rows.
+    rng = np.random.default_rng(9)
+    rows = rng.normal(size=(20_000, 128)).astype(np.float32)
+    index = ExactIndex("cosine", 128)
+    index.load(np.arange(20_000, dtype=np.int64), rows)
+    positions = None if share is None else np.sort(rng.choice(20_000, size=int(20_000 * share), replace=False))
+    query = rng.normal(size=128).astype(np.float32)
+    index.search(query, 4, positions)
+    tracemalloc.start()
+    try:
+        index.search(query, 4, positions)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < vectors.BLOCK_BYTES + 1_000_000, f"a search allocated {peak} bytes"

@@ -77,24 +77,57 @@ def normalize_rows(matrix: Float32Array) -> Float32Array:
     return unit
 
 
-def distances(distance: str, rows: Float32Array, query: Float32Array, sq_norms: Optional[Float32Array]) -> Float32Array:
-    """Distances from `query` to each row (lower is closer).
+#: Bytes of float32 rows per block of a matrix-vector product (see `dot_rows`).
+BLOCK_BYTES = 1 << 20
+
+
+def dot_rows(rows: Float32Array, query: Float32Array, positions: Optional[Int64Array] = None) -> Float32Array:
+    """`rows @ query` (or `rows[positions] @ query`) as float32, one block of rows at a time.
+
+    A matrix-vector product reads every row once and is bound by memory bandwidth, so the
+    threads a BLAS library would split a large one over gain nothing; on a busy machine
+    each such call also waits until every one of them gets a core. Blocks of about
+    BLOCK_BYTES stay below OpenBLAS's threading threshold and in the CPU cache, and with
+    `positions` only one block of the selected rows is ever copied at a time.
+    """
+    count = rows.shape[0] if positions is None else len(positions)
+    out: Float32Array = np.empty(count, dtype=np.float32)
+    step = max(1, BLOCK_BYTES // (4 * max(1, rows.shape[1])))
+    for start in range(0, count, step):
+        stop = min(count, start + step)
+        block = rows[start:stop] if positions is None else rows[positions[start:stop]]
+        np.matmul(block, query, out=out[start:stop])
+    return out
+
+
+def distances(
+    distance: str,
+    rows: Float32Array,
+    query: Float32Array,
+    sq_norms: Optional[Float32Array],
+    positions: Optional[Int64Array] = None,
+) -> Float32Array:
+    """Distances from `query` to each row, or to the rows at `positions` (lower is closer).
 
     For cosine, `rows` and `query` must already be unit length; for l2, `sq_norms` holds
-    the rows' squared norms so that only one matrix-vector product is needed.
+    the rows' squared norms (indexed like `rows`) so that only one matrix-vector product
+    is needed. The result is the only array of that length allocated.
     """
-    dots: Float32Array = rows @ query
+    scores = dot_rows(rows, query, positions)
     if distance == "cosine":
+        np.subtract(np.float32(1.0), scores, out=scores)
         # Rounding can push an exact match a hair below zero.
-        cosine: Float32Array = np.maximum(np.float32(1.0) - dots, np.float32(0.0))
-        return cosine
-    if distance == "inner_product":
-        negated: Float32Array = -dots
-        return negated
-    assert sq_norms is not None
-    squared: Float32Array = sq_norms - np.float32(2.0) * dots + np.float32(query @ query)
-    clipped: Float32Array = np.maximum(squared, np.float32(0.0))
-    return clipped
+        np.maximum(scores, np.float32(0.0), out=scores)
+    elif distance == "inner_product":
+        np.negative(scores, out=scores)
+    else:
+        assert sq_norms is not None
+        # ||x||^2 - 2 x.q + ||q||^2, rounded as (||x||^2 - 2 x.q) + ||q||^2.
+        np.multiply(scores, np.float32(-2.0), out=scores)
+        np.add(sq_norms if positions is None else sq_norms[positions], scores, out=scores)
+        np.add(scores, np.float32(query @ query), out=scores)
+        np.maximum(scores, np.float32(0.0), out=scores)
+    return scores
 
 
 def top_k(scores: Float32Array, keys: Int64Array, k: int) -> Int64Array:
@@ -217,26 +250,27 @@ class ExactIndex:
         return self._rows[positions]
 
     def prepare_query(self, query: Float32Array) -> Float32Array:
-        """The query as the stored rows expect it (unit length for cosine)."""
+        """The query as the stored rows expect it: contiguous float32, unit length for cosine."""
+        q: Float32Array = np.ascontiguousarray(query, dtype=np.float32)
         if self.distance == "cosine":
-            unit: Float32Array = normalize_rows(query.reshape(1, -1))[0]
-            return unit
-        return query
+            q = normalize_rows(q.reshape(1, -1))[0]
+        return q
 
     def search(
         self, query: Float32Array, k: int, positions: Optional[Int64Array] = None
     ) -> Tuple[Int64Array, Float32Array]:
         """Keys and distances of the k nearest rows (among `positions` if given)."""
         q = self.prepare_query(query)
+        rows, norms, keys = self._rows[: self._size], self._sq_norms[: self._size], self.keys
         if positions is None:
-            rows, norms, keys = self._rows[: self._size], self._sq_norms[: self._size], self.keys
+            scores = distances(self.distance, rows, q, norms)
+        elif 2 * len(positions) > self._size:
+            # Most rows match: one pass over the contiguous matrix beats gathering them.
+            scores = distances(self.distance, rows, q, norms)[positions]
+            keys = keys[positions]
         else:
-            rows, norms, keys = (
-                self._rows[positions],
-                self._sq_norms[positions],
-                self.keys[positions],
-            )
-        scores = distances(self.distance, rows, q, norms)
+            scores = distances(self.distance, rows, q, norms, positions)
+            keys = keys[positions]
         best = top_k(scores, keys, k)
         found = scores[best]
         if self.distance == "l2":
@@ -247,5 +281,5 @@ class ExactIndex:
         """Exact distances from query to the rows with these keys (all must be present)."""
         pos = self.positions(keys)
         q = self.prepare_query(query)
-        scores = distances(self.distance, self._rows[pos], q, self._sq_norms[pos])
+        scores = distances(self.distance, self._rows[: self._size], q, self._sq_norms[: self._size], pos)
         return np.sqrt(scores) if self.distance == "l2" else scores

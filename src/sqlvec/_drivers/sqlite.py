@@ -24,6 +24,7 @@ import json
 import queue
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from typing import (
@@ -554,8 +555,11 @@ def _deliver(results: List[Tuple[asyncio.Future[Any], bool, Any]]) -> None:
 class _Worker:
     """A dedicated thread that owns the core and runs queued jobs one after another."""
 
-    # How many queued jobs may run before their results are handed back to the loop.
+    # How many queued jobs may run, and for how long (seconds), before their results are
+    # handed back to the loop: many small reads share one wake-up, and a quick result is
+    # not held back behind a row of slow searches.
     BATCH = 64
+    BATCH_SECONDS = 0.002
 
     def __init__(self, name: str) -> None:
         self._jobs: queue.SimpleQueue[Optional[_Job]] = queue.SimpleQueue()
@@ -578,6 +582,7 @@ class _Worker:
             pending = {}
             stop = False
             count = 0
+            started = time.perf_counter()
             while job is not None:
                 try:
                     outcome: Tuple[asyncio.Future[Any], bool, Any] = (
@@ -589,7 +594,7 @@ class _Worker:
                     outcome = (job.future, False, exc)
                 pending.setdefault(job.loop, []).append(outcome)
                 count += 1
-                if count >= self.BATCH:
+                if count >= self.BATCH or time.perf_counter() - started >= self.BATCH_SECONDS:
                     break
                 try:
                     job = self._jobs.get_nowait()
