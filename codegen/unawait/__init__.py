@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from .config import Config, Tree, load_config
 from .errors import ConfigError, SourceError, UnawaitError
-from .files import FileResult, Problem, Report, Status, run
+from .files import run
 from .generate import Change, Output, generate_module, transform_module
+from .report import FileResult, Problem, Report, Status
 from .scan import ProjectNames, scan_module
 
 __all__ = [

@@ -28,7 +28,8 @@ from typing import NoReturn, Sequence, TextIO
 
 from .config import Config, Tree, find_pyproject, load_config
 from .errors import ConfigError
-from .files import Report, Status, run
+from .files import run
+from .report import Report, Status
 
 EXIT_OK = 0
 EXIT_DIFFERENCES = 1
