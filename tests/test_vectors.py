@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import threading
 import tracemalloc
-from typing import Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import pytest
@@ -195,15 +197,15 @@ def test_search_takes_a_float64_query_and_leaves_inputs_alone() -> None:
     assert np.array_equal(index.vectors(np.arange(50)), rows)
 
 
-@pytest.mark.parametrize("share", [None, 0.1, 0.9])
+@pytest.mark.parametrize("share", [None, 0.45, 0.9])
 def test_search_does_not_copy_the_matrix(share: Optional[float]) -> None:
-    # 20,000 x 128 float32 rows are 10 MiB; one query may allocate its scores (80 kB) and
-    # one block of gathered rows (BLOCK_BYTES), never a copy of all (or most) rows.
+    # 40,000 x 128 float32 rows are 20 MiB; one query may allocate its scores (160 kB) and one
+    # block of gathered rows per thread taking part, never a copy of all (or most) rows.
     rng = np.random.default_rng(9)
-    rows = rng.normal(size=(20_000, 128)).astype(np.float32)
+    rows = rng.normal(size=(40_000, 128)).astype(np.float32)
     index = ExactIndex("cosine", 128)
-    index.load(np.arange(20_000, dtype=np.int64), rows)
-    positions = None if share is None else np.sort(rng.choice(20_000, size=int(20_000 * share), replace=False))
+    index.load(np.arange(40_000, dtype=np.int64), rows)
+    positions = None if share is None else np.sort(rng.choice(40_000, size=int(40_000 * share), replace=False))
     query = rng.normal(size=128).astype(np.float32)
     index.search(query, 4, positions)
     tracemalloc.start()
@@ -212,4 +214,101 @@ def test_search_does_not_copy_the_matrix(share: Optional[float]) -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < vectors.BLOCK_BYTES + 1_000_000, f"a search allocated {peak} bytes"
+    bound = (vectors._helpers.count + 1) * vectors.BLOCK_BYTES + 1_000_000
+    assert peak < bound, f"a search allocated {peak} bytes"
+
+
+def shared_and_alone(monkeypatch: pytest.MonkeyPatch, *args: object) -> Tuple[np.ndarray, np.ndarray]:
+    """dot_rows(*args) with every product shared with the helpers, and done by the caller alone."""
+    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
+    shared = vectors.dot_rows(*args)  # type: ignore[arg-type]
+    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 10**9)
+    alone = vectors.dot_rows(*args)  # type: ignore[arg-type]
+    return shared, alone
+
+
+def test_blocks_shared_with_helpers_give_identical_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(10)
+    rows = rng.normal(size=(5_000, 64)).astype(np.float32)
+    query = rng.normal(size=64).astype(np.float32)
+    monkeypatch.setattr(vectors, "BLOCK_BYTES", 64 * 4 * 100)  # 50 blocks
+    shared, alone = shared_and_alone(monkeypatch, rows, query)
+    assert np.array_equal(shared, alone)  # bit for bit: the same product per block
+    positions = rng.permutation(5_000)[:3_000].astype(np.int64)
+    shared, alone = shared_and_alone(monkeypatch, rows, query, positions)
+    assert np.array_equal(shared, alone)
+
+
+def test_many_threads_share_the_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Products offered while the helpers are busy with others are done by their callers.
+    monkeypatch.setattr(vectors, "BLOCK_BYTES", 32 * 4 * 50)
+    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 2)
+    rng = np.random.default_rng(11)
+    matrices = [rng.normal(size=(4_000, 32)).astype(np.float32) for _ in range(6)]
+    queries = [rng.normal(size=32).astype(np.float32) for _ in range(6)]
+    expected = [np.array([row @ q for row in m], dtype=np.float32) for m, q in zip(matrices, queries)]
+    failures: List[str] = []
+
+    def caller(n: int) -> None:
+        for _ in range(30):
+            got = vectors.dot_rows(matrices[n], queries[n])
+            if not np.allclose(got, expected[n], rtol=1e-5, atol=1e-5):
+                failures.append(f"thread {n}")
+
+    threads = [threading.Thread(target=caller, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+
+
+def test_an_error_in_any_block_reaches_the_caller_and_helpers_survive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors, "BLOCK_BYTES", 16 * 4 * 10)
+    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
+    rng = np.random.default_rng(12)
+    rows = rng.normal(size=(1_000, 16)).astype(np.float32)
+    query = rng.normal(size=16).astype(np.float32)
+    for bad_block in (0, 50, 99):  # the caller's first block, or one a helper may take
+        positions = np.arange(1_000, dtype=np.int64)
+        positions[bad_block * 10] = 5_000
+        with pytest.raises(IndexError):
+            vectors.dot_rows(rows, query, positions)
+    assert np.allclose(vectors.dot_rows(rows, query), rows.astype(np.float64) @ query, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
+    monkeypatch.setattr(vectors, "BLOCK_BYTES", 8 * 4 * 10)
+    rows = np.arange(800, dtype=np.float32).reshape(100, 8)
+    query = np.ones(8, dtype=np.float32)
+    vectors.dot_rows(rows, query)  # the parent's helpers are running
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        ok = np.array_equal(vectors.dot_rows(rows, query), rows.sum(axis=1))
+        os._exit(0 if ok and vectors._helpers is not None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+@pytest.mark.parametrize(
+    ("environ", "most"),
+    [({}, vectors.MAX_HELPERS), ({"SQLVEC_NUM_THREADS": "1"}, 0), ({"OMP_NUM_THREADS": "2"}, 1),
+     ({"OPENBLAS_NUM_THREADS": "x", "MKL_NUM_THREADS": "0"}, vectors.MAX_HELPERS)],
+)  # fmt: skip
+def test_thread_limits_from_the_environment_cap_the_helpers(
+    monkeypatch: pytest.MonkeyPatch, environ: Dict[str, str], most: int
+) -> None:
+    for name in vectors._THREAD_LIMITS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    helpers = vectors._Helpers()
+    assert 0 <= helpers.count <= most
+    if most == 0:
+        # No helpers: the caller does every block itself.
+        monkeypatch.setattr(vectors, "_helpers", helpers)
+        monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
+        rows = np.ones((300, 4), dtype=np.float32)
+        assert vectors.dot_rows(rows, np.ones(4, dtype=np.float32)).tolist() == [4.0] * 300

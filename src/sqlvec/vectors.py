@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import queue
+import threading
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
@@ -79,24 +83,154 @@ def normalize_rows(matrix: Float32Array) -> Float32Array:
 
 #: Bytes of float32 rows per block of a matrix-vector product (see `dot_rows`).
 BLOCK_BYTES = 1 << 20
+#: Products of at least this many blocks are shared with the helper threads.
+SHARE_BLOCKS = 8
+#: At most this many helper threads: a few cores already saturate memory bandwidth.
+MAX_HELPERS = 3
+#: Environment variables whose thread limit (the smallest one set) the helpers respect.
+_THREAD_LIMITS = ("SQLVEC_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+class _Product:
+    """One blocked matrix-vector product whose blocks go to whichever thread asks next.
+
+    The caller works through the blocks itself; helpers that are free join in. When the
+    blocks run out the caller waits only for blocks a helper has in hand, never for a
+    helper that has not started, so a busy machine costs no more than doing it alone.
+    Every block is the same `np.matmul` whichever thread runs it: results are identical.
+    """
+
+    __slots__ = ("blocks", "count", "error", "idle", "lock", "next", "open", "out", "positions", "query", "rows",
+                 "running", "step")  # fmt: skip
+
+    def __init__(
+        self, rows: Float32Array, query: Float32Array, positions: Optional[Int64Array], out: Float32Array, step: int
+    ) -> None:
+        self.rows, self.query, self.positions, self.out, self.step = rows, query, positions, out, step
+        self.count = len(out)
+        self.blocks = -(-self.count // step)
+        # itertools.count's __next__ is one C call: threads never get the same block.
+        self.next = itertools.count().__next__
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.open = True
+        self.running = 0
+        self.error: Optional[BaseException] = None
+
+    def work(self) -> None:
+        """Compute blocks until none is left."""
+        rows, query, positions, out, step, count, blocks = (
+            self.rows, self.query, self.positions, self.out, self.step, self.count, self.blocks
+        )  # fmt: skip
+        while True:
+            index = self.next()
+            if index >= blocks:
+                return
+            start = index * step
+            stop = min(count, start + step)
+            if positions is None:
+                np.matmul(rows[start:stop], query, out=out[start:stop])
+            else:  # the gathered copy is freed before the next one is made
+                np.matmul(rows[positions[start:stop]], query, out=out[start:stop])
+
+    def help(self) -> None:
+        """A helper's share: blocks while any are left, unless the caller already finished."""
+        with self.lock:
+            if not self.open:
+                return
+            self.running += 1
+        try:
+            self.work()
+        except BaseException as exc:  # re-raised by the caller in finish()
+            self.error = exc
+        finally:
+            with self.lock:
+                self.running -= 1
+                if not self.running:
+                    self.idle.notify_all()
+
+    def finish(self) -> None:
+        """Close the product to late helpers and wait for the blocks helpers have in hand."""
+        with self.lock:
+            self.open = False
+            while self.running:
+                self.idle.wait()
+        if self.error is not None:
+            raise self.error
+
+
+class _Helpers:
+    """Daemon threads, started on first use, that join in large products (see `_Product`)."""
+
+    def __init__(self) -> None:
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cpus = os.cpu_count() or 1
+        # A thread limit set for numerical libraries applies here too (1: no helpers).
+        for name in _THREAD_LIMITS:
+            value = os.environ.get(name, "").strip()
+            if value.isdigit() and int(value) > 0:
+                cpus = min(cpus, int(value))
+        self.count = max(0, min(cpus - 1, MAX_HELPERS))
+        self._queue: queue.SimpleQueue[_Product] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._started = False
+
+    def offer(self, product: _Product) -> None:
+        """Let every helper take part in product when it is free."""
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    for n in range(self.count):
+                        threading.Thread(target=self._main, name=f"sqlvec-dot-{n}", daemon=True).start()
+                    self._started = True
+        for _ in range(self.count):
+            self._queue.put(product)
+
+    def _main(self) -> None:
+        while True:
+            self._queue.get().help()
+
+
+_helpers = _Helpers()
+
+
+def _after_fork() -> None:
+    # A child process has none of the parent's threads: start its own when needed.
+    global _helpers
+    _helpers = _Helpers()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def dot_rows(rows: Float32Array, query: Float32Array, positions: Optional[Int64Array] = None) -> Float32Array:
     """`rows @ query` (or `rows[positions] @ query`) as float32, one block of rows at a time.
 
-    A matrix-vector product reads every row once and is bound by memory bandwidth, so the
-    threads a BLAS library would split a large one over gain nothing; on a busy machine
-    each such call also waits until every one of them gets a core. Blocks of about
-    BLOCK_BYTES stay below OpenBLAS's threading threshold and in the CPU cache, and with
-    `positions` only one block of the selected rows is ever copied at a time.
+    A large matrix-vector product is bound by memory bandwidth, which one core does not
+    exhaust. Left to the BLAS library, it is split over all cores in every call: each call
+    then waits for every thread to get a core, and the threads keep spinning after it,
+    taking CPU from the event loop and everything else. Instead each block of about
+    BLOCK_BYTES (below OpenBLAS's threading threshold, and cache-sized) is one
+    single-threaded product, and the blocks of a large product are shared with helper
+    threads that take them only when they are free (`_Product`). With `positions`, each
+    thread copies one block of the selected rows at a time, never all of them.
     """
     count = rows.shape[0] if positions is None else len(positions)
     out: Float32Array = np.empty(count, dtype=np.float32)
     step = max(1, BLOCK_BYTES // (4 * max(1, rows.shape[1])))
-    for start in range(0, count, step):
-        stop = min(count, start + step)
-        block = rows[start:stop] if positions is None else rows[positions[start:stop]]
-        np.matmul(block, query, out=out[start:stop])
+    product = _Product(rows, query, positions, out, step)
+    helpers = _helpers
+    if helpers.count and product.blocks >= SHARE_BLOCKS:
+        helpers.offer(product)
+        try:
+            product.work()
+        finally:
+            product.finish()
+    else:
+        product.work()
     return out
 
 
