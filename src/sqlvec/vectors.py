@@ -100,9 +100,6 @@ class _Product:
     Every block is the same `np.matmul` whichever thread runs it: results are identical.
     """
 
-    __slots__ = ("blocks", "count", "error", "idle", "lock", "next", "open", "out", "positions", "query", "rows",
-                 "running", "step")  # fmt: skip
-
     def __init__(
         self, rows: Float32Array, query: Float32Array, positions: Optional[Int64Array], out: Float32Array, step: int
     ) -> None:
@@ -119,9 +116,8 @@ class _Product:
 
     def work(self) -> None:
         """Compute blocks until none is left."""
-        rows, query, positions, out, step, count, blocks = (
-            self.rows, self.query, self.positions, self.out, self.step, self.count, self.blocks
-        )  # fmt: skip
+        rows, query, positions, out = self.rows, self.query, self.positions, self.out
+        step, count, blocks = self.step, self.count, self.blocks
         while True:
             index = self.next()
             if index >= blocks:
