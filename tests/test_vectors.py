@@ -6,7 +6,7 @@ import math
 import os
 import threading
 import tracemalloc
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pytest
@@ -154,6 +154,7 @@ def test_dot_rows_matches_one_product_across_block_edges(monkeypatch: pytest.Mon
     positions = np.sort(rng.choice(1000, size=333, replace=False)) if with_positions else None
     expected = (rows if positions is None else rows[positions]).astype(np.float64) @ query.astype(np.float64)
     # 7 rows per block: blocks end on, before and after the last row of the matrix.
+    monkeypatch.setattr(vectors, "BLOCKS", True)
     monkeypatch.setattr(vectors, "BLOCK_BYTES", 7 * 24 * 4)
     got = vectors.dot_rows(rows, query, positions)
     assert got.dtype == np.float32 and got.shape == expected.shape
@@ -220,6 +221,7 @@ def test_search_does_not_copy_the_matrix(share: Optional[float]) -> None:
 
 def shared_and_alone(monkeypatch: pytest.MonkeyPatch, *args: object) -> Tuple[np.ndarray, np.ndarray]:
     """dot_rows(*args) with every product shared with the helpers, and done by the caller alone."""
+    monkeypatch.setattr(vectors, "BLOCKS", True)
     monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
     shared = vectors.dot_rows(*args)  # type: ignore[arg-type]
     monkeypatch.setattr(vectors, "SHARE_BLOCKS", 10**9)
@@ -241,6 +243,7 @@ def test_blocks_shared_with_helpers_give_identical_results(monkeypatch: pytest.M
 
 def test_many_threads_share_the_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
     # Products offered while the helpers are busy with others are done by their callers.
+    monkeypatch.setattr(vectors, "BLOCKS", True)
     monkeypatch.setattr(vectors, "BLOCK_BYTES", 32 * 4 * 50)
     monkeypatch.setattr(vectors, "SHARE_BLOCKS", 2)
     rng = np.random.default_rng(11)
@@ -264,6 +267,7 @@ def test_many_threads_share_the_helpers(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_an_error_in_any_block_reaches_the_caller_and_helpers_survive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors, "BLOCKS", True)
     monkeypatch.setattr(vectors, "BLOCK_BYTES", 16 * 4 * 10)
     monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
     rng = np.random.default_rng(12)
@@ -279,6 +283,7 @@ def test_an_error_in_any_block_reaches_the_caller_and_helpers_survive(monkeypatc
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_gets_its_own_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors, "BLOCKS", True)
     monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
     monkeypatch.setattr(vectors, "BLOCK_BYTES", 8 * 4 * 10)
     rows = np.arange(800, dtype=np.float32).reshape(100, 8)
@@ -309,6 +314,49 @@ def test_thread_limits_from_the_environment_cap_the_helpers(
     if most == 0:
         # No helpers: the caller does every block itself.
         monkeypatch.setattr(vectors, "_helpers", helpers)
+        monkeypatch.setattr(vectors, "BLOCKS", True)
         monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
         rows = np.ones((300, 4), dtype=np.float32)
         assert vectors.dot_rows(rows, np.ones(4, dtype=np.float32)).tolist() == [4.0] * 300
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "blocks"),
+    [
+        ("scipy-openblas", "0.3.31.188.0", True),
+        ("openblas64", "0.3.26", True),
+        ("openblas", "0.4.0", True),
+        ("openblas64", "0.3.23.dev", False),  # splits products above 9,216 elements over every core
+        ("mkl-sdl", "2023.1", False),
+        ("accelerate", "", False),
+        ("", "", False),
+        ("openblas", "unknown", False),
+    ],
+)
+def test_blocks_only_where_blas_keeps_a_block_on_one_thread(name: str, version: str, blocks: bool) -> None:
+    assert vectors.single_threaded_blocks(name, version) is blocks
+
+
+@pytest.mark.parametrize("with_positions", [False, True])
+def test_without_blocks_a_product_over_all_rows_is_one_call(
+    monkeypatch: pytest.MonkeyPatch, with_positions: bool
+) -> None:
+    monkeypatch.setattr(vectors, "BLOCKS", False)
+    monkeypatch.setattr(vectors, "BLOCK_BYTES", 16 * 4 * 10)
+    calls: List[int] = []
+    real_matmul = np.matmul
+
+    def counting_matmul(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(args[0]))
+        return real_matmul(*args, **kwargs)
+
+    monkeypatch.setattr(vectors.np, "matmul", counting_matmul)
+    rng = np.random.default_rng(13)
+    rows = rng.normal(size=(1_000, 16)).astype(np.float32)
+    query = rng.normal(size=16).astype(np.float32)
+    positions = np.arange(0, 1_000, 2, dtype=np.int64) if with_positions else None
+    got = vectors.dot_rows(rows, query, positions)
+    selected = rows if positions is None else rows[positions]
+    assert np.allclose(got, selected.astype(np.float64) @ query, rtol=1e-5, atol=1e-5)
+    # Gathering stays one block at a time, on the caller's thread.
+    assert calls == ([10] * 50 if with_positions else [1_000])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import queue
+import re
 import threading
 from typing import Any, Optional, Sequence, Tuple
 
@@ -89,6 +90,34 @@ SHARE_BLOCKS = 8
 MAX_HELPERS = 3
 #: Environment variables whose thread limit (the smallest one set) the helpers respect.
 _THREAD_LIMITS = ("SQLVEC_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def single_threaded_blocks(blas_name: str, blas_version: str) -> bool:
+    """Whether this BLAS multiplies one block (BLOCK_BYTES of rows) by a vector on the calling thread alone.
+
+    OpenBLAS 0.3.26 and later keep a float32 matrix-vector product on one thread below
+    460,800 elements (more than a block); earlier versions split anything above 9,216
+    over every core, and other BLAS libraries decide in their own ways.
+    """
+    if "openblas" not in blas_name.lower():
+        return False
+    numbers = [int(part) for part in re.findall(r"\d+", blas_version)[:3]]
+    return len(numbers) == 3 and tuple(numbers) >= (0, 3, 26)
+
+
+def _numpy_blas() -> Tuple[str, str]:
+    try:
+        from numpy import __config__
+
+        blas = __config__.CONFIG["Build Dependencies"]["blas"]  # numpy >= 1.25
+        return str(blas.get("name", "")), str(blas.get("version", ""))
+    except Exception:  # older numpy, or a build that does not say: assume the worst
+        return "", ""
+
+
+#: Whether `dot_rows` may split a product into blocks and share them with helper threads;
+#: if not, a product over all rows is one call and the BLAS library threads it as it likes.
+BLOCKS = single_threaded_blocks(*_numpy_blas())
 
 
 class _Product:
@@ -208,18 +237,22 @@ def dot_rows(rows: Float32Array, query: Float32Array, positions: Optional[Int64A
     A large matrix-vector product is bound by memory bandwidth, which one core does not
     exhaust. Left to the BLAS library, it is split over all cores in every call: each call
     then waits for every thread to get a core, and the threads keep spinning after it,
-    taking CPU from the event loop and everything else. Instead each block of about
-    BLOCK_BYTES (below OpenBLAS's threading threshold, and cache-sized) is one
-    single-threaded product, and the blocks of a large product are shared with helper
-    threads that take them only when they are free (`_Product`). With `positions`, each
-    thread copies one block of the selected rows at a time, never all of them.
+    taking CPU from the event loop and everything else. Instead, where the BLAS library
+    runs a product of one block of about BLOCK_BYTES on one thread (`BLOCKS`), each block
+    is such a product, and the blocks of a large product are shared with helper threads
+    that take them only when they are free (`_Product`); elsewhere the whole product is
+    one call, as the library likes it. With `positions`, each thread copies one block of
+    the selected rows at a time, never all of them.
     """
     count = rows.shape[0] if positions is None else len(positions)
     out: Float32Array = np.empty(count, dtype=np.float32)
+    if not BLOCKS and positions is None:
+        np.matmul(rows, query, out=out)
+        return out
     step = max(1, BLOCK_BYTES // (4 * max(1, rows.shape[1])))
     product = _Product(rows, query, positions, out, step)
     helpers = _helpers
-    if helpers.count and product.blocks >= SHARE_BLOCKS:
+    if BLOCKS and helpers.count and product.blocks >= SHARE_BLOCKS:
         helpers.offer(product)
         try:
             product.work()
