@@ -360,3 +360,24 @@ def test_without_blocks_a_product_over_all_rows_is_one_call(
     assert np.allclose(got, selected.astype(np.float64) @ query, rtol=1e-5, atol=1e-5)
     # Gathering stays one block at a time, on the caller's thread.
     assert calls == ([10] * 50 if with_positions else [1_000])
+
+
+def test_contiguous_rows_go_in_stacked_calls_of_several_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fewer numpy calls means fewer times a thread takes the GIL back from the event loop.
+    monkeypatch.setattr(vectors, "BLOCKS", True)
+    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 10**9)  # the caller alone, calls in order
+    monkeypatch.setattr(vectors, "BLOCK_BYTES", 16 * 4 * 10)  # 10 rows per block
+    calls: List[Tuple[int, ...]] = []
+    real_matmul = np.matmul
+
+    def recording_matmul(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0].shape[:-1])
+        return real_matmul(*args, **kwargs)
+
+    monkeypatch.setattr(vectors.np, "matmul", recording_matmul)
+    rows = np.random.default_rng(14).normal(size=(1_005, 16)).astype(np.float32)
+    query = np.ones(16, dtype=np.float32)
+    got = vectors.dot_rows(rows, query)
+    assert np.allclose(got, rows.astype(np.float64).sum(axis=1), rtol=1e-5, atol=1e-5)
+    per_call = vectors.CHUNK_BLOCKS
+    assert calls == [(per_call, 10)] * (1_000 // (10 * per_call)) + [(1_000 % (10 * per_call) // 10, 10), (5,)]

@@ -84,6 +84,8 @@ def normalize_rows(matrix: Float32Array) -> Float32Array:
 
 #: Bytes of float32 rows per block of a matrix-vector product (see `dot_rows`).
 BLOCK_BYTES = 1 << 20
+#: Blocks of contiguous rows per numpy call (see `_Product`).
+CHUNK_BLOCKS = 8
 #: Products of at least this many blocks are shared with the helper threads.
 SHARE_BLOCKS = 8
 #: At most this many helper threads: a few cores already saturate memory bandwidth.
@@ -121,12 +123,14 @@ BLOCKS = single_threaded_blocks(*_numpy_blas())
 
 
 class _Product:
-    """One blocked matrix-vector product whose blocks go to whichever thread asks next.
+    """One blocked matrix-vector product whose pieces go to whichever thread asks next.
 
-    The caller works through the blocks itself; helpers that are free join in. When the
-    blocks run out the caller waits only for blocks a helper has in hand, never for a
+    The caller works through the pieces itself; helpers that are free join in. When the
+    pieces run out the caller waits only for pieces a helper has in hand, never for a
     helper that has not started, so a busy machine costs no more than doing it alone.
-    Every block is the same `np.matmul` whichever thread runs it: results are identical.
+    A piece is CHUNK_BLOCKS blocks of contiguous rows as one stacked `np.matmul` (one BLAS
+    call per block, the GIL released once for all of them), or one block of gathered
+    rows. Every block is the same product whichever thread runs it: results are identical.
     """
 
     def __init__(
@@ -135,7 +139,9 @@ class _Product:
         self.rows, self.query, self.positions, self.out, self.step = rows, query, positions, out, step
         self.count = len(out)
         self.blocks = -(-self.count // step)
-        # itertools.count's __next__ is one C call: threads never get the same block.
+        self.span = step * (CHUNK_BLOCKS if positions is None else 1)
+        self.pieces = -(-self.count // self.span)
+        # itertools.count's __next__ is one C call: threads never get the same piece.
         self.next = itertools.count().__next__
         self.lock = threading.Lock()
         self.idle = threading.Condition(self.lock)
@@ -144,19 +150,25 @@ class _Product:
         self.error: Optional[BaseException] = None
 
     def work(self) -> None:
-        """Compute blocks until none is left."""
+        """Compute pieces until none is left."""
         rows, query, positions, out = self.rows, self.query, self.positions, self.out
-        step, count, blocks = self.step, self.count, self.blocks
+        step, span, count, pieces = self.step, self.span, self.count, self.pieces
         while True:
             index = self.next()
-            if index >= blocks:
+            if index >= pieces:
                 return
-            start = index * step
-            stop = min(count, start + step)
-            if positions is None:
-                np.matmul(rows[start:stop], query, out=out[start:stop])
-            else:  # the gathered copy is freed before the next one is made
+            start = index * span
+            stop = min(count, start + span)
+            if positions is not None:  # the gathered copy is freed before the next one is made
                 np.matmul(rows[positions[start:stop]], query, out=out[start:stop])
+                continue
+            full = (stop - start) // step
+            middle = start + full * step
+            if full:
+                stacked = rows[start:middle].reshape(full, step, rows.shape[1])
+                np.matmul(stacked, query, out=out[start:middle].reshape(full, step))
+            if middle < stop:
+                np.matmul(rows[middle:stop], query, out=out[middle:stop])
 
     def help(self) -> None:
         """A helper's share: blocks while any are left, unless the caller already finished."""
@@ -252,7 +264,7 @@ def dot_rows(rows: Float32Array, query: Float32Array, positions: Optional[Int64A
     step = max(1, BLOCK_BYTES // (4 * max(1, rows.shape[1])))
     product = _Product(rows, query, positions, out, step)
     helpers = _helpers
-    if BLOCKS and helpers.count and product.blocks >= SHARE_BLOCKS:
+    if BLOCKS and helpers.count and product.blocks >= SHARE_BLOCKS and product.pieces > 1:
         helpers.offer(product)
         try:
             product.work()
