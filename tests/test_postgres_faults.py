@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 import uuid
-from typing import Any, Iterator, List
+from typing import Any, AsyncGenerator, Generator, Iterator, List, Sequence, Tuple
 from urllib.parse import quote, urlencode
 
 import numpy as np
@@ -20,7 +20,7 @@ from sqlvec._async.vectorstore import AsyncVectorStore
 from sqlvec._drivers.postgres import AsyncPostgresDriver, PostgresDriver
 from sqlvec.embeddings import HashEmbedding
 from sqlvec.errors import SqlvecError
-from sqlvec.pool import PoolTimeoutError, RequestTimeoutError
+from sqlvec.pool import DatabaseError, PoolTimeoutError, RequestTimeoutError
 
 try:
     from tests.postgres_server import PostgresServer, wait_until_accepting
@@ -354,6 +354,199 @@ async def test_async_search_cancelled_mid_flight_returns_a_clean_connection(dsn:
         assert driver.pool.get_stats()["pool_size"] == 1
     finally:
         await engine.aclose()
+
+
+# -- streams: cancellation, timeouts and retries mid-stream ---------------------------------------
+
+#: Rows 1, 2, 3 through a cursor fetching one at a time; computing row 2 sleeps {0} seconds.
+SLOW_SECOND_ROW = "SELECT g, pg_sleep(CASE WHEN g >= 2 THEN {0} ELSE 0 END)::text FROM generate_series(1, 3) g"
+
+
+def _async_rows(
+    driver: AsyncPostgresDriver, statement: str, batch_size: int = 1, before: Sequence[str] = ()
+) -> AsyncGenerator[Any, None]:
+    """A raw stream of the driver (what iter_documents and search_stream run on)."""
+
+    async def prepare(conn: Any) -> Tuple[str, List[Any]]:
+        for setup in before:
+            await conn.execute(setup)
+        return statement, []
+
+    return driver._stream("streamed", prepare, batch_size)
+
+
+def _sync_rows(
+    driver: PostgresDriver, statement: str, batch_size: int = 1, before: Sequence[str] = ()
+) -> Generator[Any, None, None]:
+    """A raw stream of the sync driver."""
+
+    def prepare(conn: Any) -> Tuple[str, List[Any]]:
+        for setup in before:
+            conn.execute(setup)
+        return statement, []
+
+    return driver._stream("streamed", prepare, batch_size)
+
+
+async def _sleeping(dsn: str, application: str) -> int:
+    """How many backends of this application are in pg_sleep (a fetch mid-flight)."""
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as monitor:
+        cur = await monitor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND wait_event = 'PgSleep'",
+            [application],
+        )
+        row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+
+async def _clean_state(driver: AsyncPostgresDriver) -> Any:
+    async def state(conn: Any) -> Any:
+        return conn.info.transaction_status
+
+    return await driver.run(state, idempotent=True, transaction=False)
+
+
+@pytest.mark.asyncio
+async def test_async_stream_cancelled_mid_fetch_returns_a_clean_connection(dsn: str) -> None:
+    application = f"stream_{uuid.uuid4().hex[:8]}"
+    driver = AsyncPostgresDriver.from_url(
+        _url(dsn, min_size=1, max_size=1, request_timeout=60, application_name=application)
+    )
+    got: List[int] = []
+
+    async def consume() -> None:
+        async for row in _async_rows(driver, SLOW_SECOND_ROW.format(60)):
+            got.append(row[0])
+
+    try:
+        task = asyncio.ensure_future(consume())
+        deadline = time.monotonic() + 10
+        while not (got and await _sleeping(dsn, application)):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert got == [1]
+        # The fetch was cancelled on the server, the transaction rolled back, the connection kept.
+        assert await _sleeping(dsn, application) == 0
+        assert await _clean_state(driver) == psycopg.pq.TransactionStatus.IDLE
+        assert driver.pool.get_stats()["pool_size"] == 1
+        assert [r[0] async for r in _async_rows(driver, "SELECT generate_series(1, 5)", 2)] == [1, 2, 3, 4, 5]
+    finally:
+        await driver.close()
+
+
+@pytest.mark.asyncio
+async def test_async_task_cancelled_between_rows_lets_go_of_its_stream(dsn: str) -> None:
+    table = _table()
+    engine = AsyncEngine.from_url(_url(dsn, min_size=1, max_size=1, acquire_timeout=5))
+    got: List[str] = []
+
+    async def consume(store: AsyncVectorStore) -> None:
+        async for doc in store.aiter_documents(batch_size=2):
+            got.append(doc.id or "")
+            await asyncio.sleep(60)  # cancelled here, outside the stream: it is simply abandoned
+
+    try:
+        await engine.ainit_vectorstore_table(table, vector_dimension=DIM)
+        store = AsyncVectorStore(engine, HashEmbedding(DIM), collection_name=table)
+        await store.aadd_texts([f"t{i}" for i in range(10)], ids=[f"{i}" for i in range(10)])
+        task = asyncio.ensure_future(consume(store))
+        while not got:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The pool's only connection comes back once the loop has closed the abandoned stream.
+        assert await store.acount() == 10
+        driver = engine.driver
+        assert isinstance(driver, AsyncPostgresDriver)
+        assert await _clean_state(driver) == psycopg.pq.TransactionStatus.IDLE
+    finally:
+        await engine.aclose()
+
+
+@pytest.mark.asyncio
+async def test_async_stream_fetch_past_request_timeout_is_cancelled(dsn: str) -> None:
+    driver = AsyncPostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=0.3))
+    try:
+        for before, bound in [((), 2.5), (("SET LOCAL statement_timeout = 0",), 5)]:
+            # First the server's statement_timeout ends the fetch; then, with it defeated, the client.
+            got: List[int] = []
+            started = time.monotonic()
+            with pytest.raises(RequestTimeoutError):
+                async for row in _async_rows(driver, SLOW_SECOND_ROW.format(30), before=before):
+                    got.append(row[0])
+            assert got == [1]
+            assert time.monotonic() - started < bound
+            assert driver.retries == 0
+            assert await _clean_state(driver) == psycopg.pq.TransactionStatus.IDLE
+    finally:
+        await driver.close()
+
+
+def test_sync_stream_fetch_past_request_timeout_is_cancelled(dsn: str) -> None:
+    driver = PostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=0.3))
+    try:
+        for before, bound in [((), 2.5), (("SET LOCAL statement_timeout = 0",), 5)]:
+            got: List[int] = []
+            started = time.monotonic()
+            with pytest.raises(RequestTimeoutError):
+                for row in _sync_rows(driver, SLOW_SECOND_ROW.format(30), before=before):
+                    got.append(row[0])
+            assert got == [1]
+            assert time.monotonic() - started < bound
+            status = driver.run(lambda conn: conn.info.transaction_status, idempotent=True, transaction=False)
+            assert status == psycopg.pq.TransactionStatus.IDLE
+    finally:
+        driver.close()
+
+
+@pytest.fixture
+def fails_from_row_two(dsn: str) -> Iterator[str]:
+    """A query whose row 1 comes back and whose row 2 fails with a genuine 40001."""
+    name = f"fail_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            f"CREATE FUNCTION {name}(g int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN IF g >= 2 THEN "
+            "RAISE EXCEPTION 'simulated conflict' USING ERRCODE = '40001'; END IF; RETURN g; END $$"
+        )
+    yield f"SELECT {name}(g) FROM generate_series(1, 3) g"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP FUNCTION {name}(int)")
+
+
+@pytest.mark.asyncio
+async def test_async_stream_is_retried_before_its_first_row_only(dsn: str, flaky: str, fails_from_row_two: str) -> None:
+    driver = AsyncPostgresDriver.from_url(dsn)
+    try:
+        rows = [r[0] async for r in _async_rows(driver, "SELECT generate_series(1, 3)", before=[flaky])]
+        assert rows == [1, 2, 3]
+        assert driver.retries == 2
+        got: List[int] = []
+        with pytest.raises(DatabaseError) as info:
+            async for row in _async_rows(driver, fails_from_row_two):
+                got.append(row[0])
+        # Row 1 was handed out: running the stream again would hand it out twice.
+        assert (got, info.value.sqlstate, driver.retries) == ([1], "40001", 2)
+    finally:
+        await driver.close()
+
+
+def test_sync_stream_is_retried_before_its_first_row_only(dsn: str, flaky: str, fails_from_row_two: str) -> None:
+    driver = PostgresDriver.from_url(dsn)
+    try:
+        rows = [r[0] for r in _sync_rows(driver, "SELECT generate_series(1, 3)", before=[flaky])]
+        assert rows == [1, 2, 3]
+        assert driver.retries == 2
+        got: List[int] = []
+        with pytest.raises(DatabaseError) as info:
+            for row in _sync_rows(driver, fails_from_row_two):
+                got.append(row[0])
+        assert (got, info.value.sqlstate, driver.retries) == ([1], "40001", 2)
+    finally:
+        driver.close()
 
 
 # -- real serialization failures (40001) ----------------------------------------------------------

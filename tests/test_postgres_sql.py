@@ -72,6 +72,13 @@ def test_search_orders_by_the_operator_of_the_distance() -> None:
         assert params == [None, 4]
 
 
+def test_a_strict_search_sorts_the_k_rows_again_on_the_server() -> None:
+    plain, plain_params = PG.search("docs", "l2", parse_filter({"a": 1}), 7)
+    sql, params = PG.search("docs", "l2", parse_filter({"a": 1}), 7, strict=True)
+    assert sql == f"WITH hits AS MATERIALIZED ({plain}) SELECT * FROM hits ORDER BY distance"
+    assert params == plain_params
+
+
 def test_filters_bind_keys_and_values() -> None:
     node = parse_filter({"a.b": {"$gt": 3}, "s": {"$lt": "x'; DROP TABLE t; --"}, "t": True})
     sql, params = PG.where(node)

@@ -24,6 +24,20 @@ Contract shared by every backend
   recreated the collection since) and raise `DimensionMismatchError`.
 - Atomicity: `upsert` and `delete` run in one transaction each; a failure leaves nothing.
   Upsert keys on `id`: an existing id has its content, metadata and embedding replaced.
+- Streaming: `iter_documents` and `search_stream` are generators that read `batch_size`
+  rows at a time. Whatever they hold (PostgreSQL: one pooled connection and one
+  transaction with a named server-side cursor) is released when the generator is
+  exhausted, closed (`aclose()` / `close()`) or garbage collected; async callers should
+  exhaust or `aclose()` it, since an abandoned async generator is only closed later, by
+  the event loop. A transient failure is retried only before the first row is yielded.
+  Consistency: PostgreSQL reads one snapshot, taken when the cursor is declared. SQLite
+  holds nothing between batches (its one connection serves the other calls meanwhile):
+  `iter_documents` reads keyset pages by id, each its own read, so a document that exists
+  throughout is yielded exactly once and writes made meanwhile may or may not be seen;
+  `search_stream` ranks the k nearest in one read transaction and reads the first batch
+  in it, later batches by row key in their own reads: a document deleted since the ranking
+  is skipped, and after any write a document is yielded only if its current embedding
+  still has the ranked distance (to float precision).
 - Closing: after `close()`, every method raises `EngineClosedError`; `close()` is
   idempotent.
 - Concurrency: the sync driver is safe to share between threads and the async driver
@@ -34,7 +48,7 @@ Contract shared by every backend
 
 from __future__ import annotations
 
-from typing import List, Optional, Protocol, Sequence, Tuple
+from typing import AsyncGenerator, Generator, List, Optional, Protocol, Sequence, Tuple
 
 from ..documents import Document
 from ..filters import Filter
@@ -109,8 +123,14 @@ class AsyncDriver(Protocol):
         """
         ...
 
-    async def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
-        """Up to `limit` matching rows with id > `after`, ordered by id (keyset paging)."""
+    def iter_documents(self, table: str, where: Optional[Filter], batch_size: int) -> AsyncGenerator[Document, None]:
+        """Every row matching `where`, ordered by id, read `batch_size` rows at a time (see Streaming)."""
+        ...
+
+    def search_stream(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
+    ) -> AsyncGenerator[Hit, None]:
+        """The hits `search` would return, nearest first, read `batch_size` at a time (see Streaming)."""
         ...
 
     async def create_index(self, table: str, spec: IndexSpec) -> None:
@@ -177,8 +197,14 @@ class Driver(Protocol):
         """See AsyncDriver.search."""
         ...
 
-    def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
-        """See AsyncDriver.page."""
+    def iter_documents(self, table: str, where: Optional[Filter], batch_size: int) -> Generator[Document, None, None]:
+        """See AsyncDriver.iter_documents."""
+        ...
+
+    def search_stream(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
+    ) -> Generator[Hit, None, None]:
+        """See AsyncDriver.search_stream."""
         ...
 
     def create_index(self, table: str, spec: IndexSpec) -> None:

@@ -221,18 +221,6 @@ class PgSQL:
         sql, params = self.where(node)
         return f"SELECT count(*) FROM {quote_identifier(table)} WHERE {sql}", params
 
-    def page(self, table: str, node: Optional[Filter], after: Optional[str], limit: int) -> Tuple[str, List[Any]]:
-        """Keyset page ordered by id; (sql, params)."""
-        sql, params = self.where(node)
-        if after is not None:
-            sql = f"{sql} AND id > %s"
-            params.append(after)
-        params.append(_int(limit, "limit"))
-        return (
-            f"SELECT id, content, metadata FROM {quote_identifier(table)} WHERE {sql} ORDER BY id LIMIT %s",
-            params,
-        )
-
     def scan(self, table: str, node: Optional[Filter]) -> Tuple[str, List[Any]]:
         """Every matching row ordered by id, for a server-side cursor; (sql, params)."""
         sql, params = self.where(node)
@@ -243,12 +231,16 @@ class PgSQL:
 
     # -- search ----------------------------------------------------------------------
 
-    def search(self, table: str, distance: str, node: Optional[Filter], k: Optional[int]) -> Tuple[str, List[Any]]:
+    def search(
+        self, table: str, distance: str, node: Optional[Filter], k: Optional[int], strict: bool = False
+    ) -> Tuple[str, List[Any]]:
         """Nearest rows first; params: the query vector first, then the filter's, then k.
 
         The caller puts the query vector at params[0] (it is a placeholder here). ORDER BY
         repeats the operator expression so that pgvector's index can serve it. k=None streams
-        every matching row in distance order (for a server-side cursor).
+        every matching row in distance order (for a server-side cursor). strict sorts the k
+        rows again on the server, for a cursor over an index scan whose order is relaxed
+        (ivfflat's iterative scan), where the client cannot sort what it has not fetched.
         """
         op = OPERATORS[check_distance(distance)]
         sql, filter_params = self.where(node)
@@ -263,6 +255,9 @@ class PgSQL:
         )
         if k is not None:
             params.append(_int(k, "k"))
+        if strict:
+            # MATERIALIZED keeps the planner from folding the outer sort into the index scan.
+            text = f"WITH hits AS MATERIALIZED ({text}) SELECT * FROM hits ORDER BY distance"
         return text, params
 
     def search_settings(

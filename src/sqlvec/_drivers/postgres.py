@@ -10,6 +10,9 @@
   hang the caller;
 - run every request as one transaction, retried whole under `RetryPolicy` when the failure
   is transient and retrying is safe for that work (see `sqlvec.retry.is_transient`);
+- stream `iter_documents` and `search_stream` through a named server-side cursor: one
+  connection and one transaction (one snapshot) per stream, each fetch bounded like a
+  request, retried only before the first row is handed out;
 - on CockroachDB, follow its client-side retry protocol (`SAVEPOINT cockroach_restart`).
 SQL text comes from `pgsql.PgSQL`; nothing here formats a value into SQL.
 """
@@ -26,14 +29,13 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import asynccontextmanager, contextmanager
 from typing import (
     Any,
-    AsyncIterator,
+    AsyncGenerator,
     Awaitable,
     Callable,
     Dict,
-    Iterator,
+    Generator,
     List,
     Optional,
     Sequence,
@@ -229,6 +231,20 @@ def _hits(rows: Sequence[Sequence[Any]], resort: bool) -> List[Hit]:
         # ivfflat's iterative scan returns rows in relaxed order: restore nearest-first.
         hits.sort(key=lambda hit: hit[1])
     return hits
+
+
+def _cursor_name() -> str:
+    return f"sqlvec_{uuid.uuid4().hex}"
+
+
+def _stream_search(
+    sql: PgSQL, table: str, info: CollectionInfo, query: Float32Array, k: int, where: Optional[Filter]
+) -> Tuple[str, List[Any]]:
+    """The statement of a streamed search: `search`'s, sorted on the server where search re-sorts."""
+    resort = info.index is not None and info.index.kind == "ivfflat"
+    statement, params = sql.search(table, info.distance, where, k, strict=resort)
+    params[0] = query
+    return statement, params
 
 
 def _info_from_row(table: str, row: Optional[Sequence[Any]]) -> CollectionInfo:
@@ -654,16 +670,6 @@ class AsyncPostgresDriver:
         # Settings need a transaction for SET LOCAL; a lone SELECT does not.
         return await self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
-    async def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
-        """Keyset paging by id."""
-        statement, params = self.sql.page(table, where, after, limit)
-
-        async def work(conn: psycopg.AsyncConnection[Any]) -> List[Sequence[Any]]:
-            return await (await conn.execute(statement, params)).fetchall()
-
-        rows = await self._run(work, idempotent=True, transaction=False, table=table)
-        return [_document(row) for row in rows]
-
     async def create_index(self, table: str, spec: IndexSpec) -> None:
         """(Re)build the vector index; no request timeout applies to the build."""
         info = await self._collection(table)
@@ -696,42 +702,99 @@ class AsyncPostgresDriver:
 
     # -- streaming with server-side cursors ------------------------------------------------
 
-    @asynccontextmanager
-    async def _cursor(
-        self, statement: str, params: List[Any], batch_size: int, table: str
-    ) -> AsyncIterator[psycopg.AsyncServerCursor[Any]]:
-        # A named cursor lives in a transaction; the connection stays checked out until the
-        # iteration ends or the generator is closed, then goes back to the pool clean.
+    async def _stream(
+        self,
+        table: str,
+        prepare: Callable[[psycopg.AsyncConnection[Any]], Awaitable[Tuple[str, List[Any]]]],
+        batch_size: int,
+    ) -> AsyncGenerator[Sequence[Any], None]:
+        """Rows of the query `prepare(conn)` returns, through a named cursor, `batch_size` at a time."""
+        if self._closed:
+            raise EngineClosedError()
         await self.connect()
-        try:
-            async with self.pool.connection() as conn, conn.transaction():
-                name = f"sqlvec_{uuid.uuid4().hex}"
-                async with conn.cursor(name=name, binary=True) as cur:
-                    cur.itersize = batch_size
-                    await cur.execute(statement, params)
-                    yield cur
-        except psycopg.Error as exc:
-            raise _translate(exc, self.settings, table, False) from exc
+        pool = self.pool
+        limit = self.settings.client_deadline()
+        attempt = 0
+        while True:
+            attempt += 1
+            yielded = timed_out = False
+            try:
+                # The connection stays checked out, and the transaction (the cursor's home and
+                # its snapshot) open, until the rows run out or the generator is closed; either
+                # way the transaction ends (rolled back if left early) before the pool takes
+                # the connection back, so nothing of the stream outlives it.
+                async with pool.connection() as conn, conn.transaction():
+                    try:
+                        statement, params = await _with_deadline(prepare(conn), limit)
+                        async with conn.cursor(name=_cursor_name(), binary=True) as cur:
+                            await _with_deadline(cur.execute(statement, params), limit)
+                            while True:
+                                # The deadline bounds each fetch, not the caller's time between them.
+                                rows = await _with_deadline(cur.fetchmany(batch_size), limit)
+                                yielded = yielded or bool(rows)
+                                for row in rows:
+                                    yield row
+                                if len(rows) < batch_size:
+                                    break
+                    except asyncio.TimeoutError:
+                        timed_out = True
+                        raise
+                return
+            except Exception as exc:
+                failure = _failure(exc)
+                # Rows already handed out cannot be taken back: only a stream that has not
+                # yielded yet starts again.
+                if (
+                    not yielded
+                    and not timed_out
+                    and failure is not None
+                    and self.settings.retry.should_retry(attempt, *failure, True)
+                ):
+                    self.retries += 1
+                    await asyncio.sleep(self.settings.retry.backoff(attempt))
+                    continue
+                if isinstance(exc, psycopg.errors.UndefinedTable):
+                    self._collections.pop(table, None)
+                raise _translate(exc, self.settings, table, timed_out) from exc
 
     async def iter_documents(
-        self, table: str, where: Optional[Filter], batch_size: int = 500
-    ) -> AsyncIterator[Document]:
-        """Every matching document ordered by id, fetched `batch_size` rows at a time."""
+        self, table: str, where: Optional[Filter], batch_size: int
+    ) -> AsyncGenerator[Document, None]:
+        """Every matching document ordered by id, from one snapshot, `batch_size` rows per fetch."""
         statement, params = self.sql.scan(table, where)
-        async with self._cursor(statement, params, batch_size, table) as cur:
-            async for row in cur:
+
+        async def prepare(conn: psycopg.AsyncConnection[Any]) -> Tuple[str, List[Any]]:
+            return statement, params
+
+        stream = self._stream(table, prepare, batch_size)
+        try:
+            async for row in stream:
                 yield _document(row)
+        finally:
+            await stream.aclose()
 
     async def search_stream(
-        self, table: str, query: Float32Array, where: Optional[Filter], batch_size: int = 100
-    ) -> AsyncIterator[Hit]:
-        """Matching rows nearest first, without a k: stop iterating when you have enough."""
-        info = await self._checked(table, query)
-        statement, params = self.sql.search(table, info.distance, where, None)
-        params[0] = query
-        async with self._cursor(statement, params, batch_size, table) as cur:
-            async for row in cur:
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
+    ) -> AsyncGenerator[Hit, None]:
+        """The k nearest rows from one snapshot, nearest first, `batch_size` rows per fetch."""
+        sql = self.sql
+
+        async def prepare(conn: psycopg.AsyncConnection[Any]) -> Tuple[str, List[Any]]:
+            # The collection is described from the stream's own snapshot: no cache to go stale.
+            row = await (await conn.execute(sql.collection_info(), [quote_identifier(table), table])).fetchone()
+            info = _info_from_row(table, row)
+            _check_dimension(info, query)
+            self._collections[table], self._oids[table] = info, _oid_from_row(row)
+            for setting in sql.search_settings(info.index, k, where is not None):
+                await conn.execute(setting)
+            return _stream_search(sql, table, info, query, k, where)
+
+        stream = self._stream(table, prepare, batch_size)
+        try:
+            async for row in stream:
                 yield _document(row), float(row[3])
+        finally:
+            await stream.aclose()
 
 
 async def _with_deadline(work: Awaitable[T], limit: Optional[float]) -> T:
@@ -1187,16 +1250,6 @@ class PostgresDriver:
         # Settings need a transaction for SET LOCAL; a lone SELECT does not.
         return self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
-    def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
-        """Keyset paging by id."""
-        statement, params = self.sql.page(table, where, after, limit)
-
-        def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
-            return conn.execute(statement, params).fetchall()
-
-        rows = self._run(work, idempotent=True, transaction=False, table=table)
-        return [_document(row) for row in rows]
-
     def create_index(self, table: str, spec: IndexSpec) -> None:
         """(Re)build the vector index; no request timeout applies to the build."""
         info = self._collection(table)
@@ -1229,37 +1282,107 @@ class PostgresDriver:
 
     # -- streaming with server-side cursors ------------------------------------------------
 
-    @contextmanager
-    def _cursor(
-        self, statement: str, params: List[Any], batch_size: int, table: str
-    ) -> Iterator[psycopg.ServerCursor[Any]]:
-        # A named cursor lives in a transaction; the connection stays checked out until the
-        # iteration ends or the generator is closed, then goes back to the pool clean.
-        self.connect()
+    def _watched(
+        self, conn: psycopg.Connection[Any], limit: Optional[float], fired: List[bool], fn: Callable[..., T], *args: Any
+    ) -> T:
+        """`fn(*args)` under the watchdog; `fired` gets True if it had to cancel."""
+        if limit is None:
+            return fn(*args)
+        entry = self._watchdog.arm(conn, limit)
         try:
-            with self.pool.connection() as conn, conn.transaction():
-                name = f"sqlvec_{uuid.uuid4().hex}"
-                with conn.cursor(name=name, binary=True) as cur:
-                    cur.itersize = batch_size
-                    cur.execute(statement, params)
-                    yield cur
-        except psycopg.Error as exc:
-            raise _translate(exc, self.settings, table, False) from exc
+            return fn(*args)
+        finally:
+            self._watchdog.disarm(entry)
+            if entry[2]:
+                fired.append(True)
 
-    def iter_documents(self, table: str, where: Optional[Filter], batch_size: int = 500) -> Iterator[Document]:
-        """Every matching document ordered by id, fetched `batch_size` rows at a time."""
+    def _stream(
+        self,
+        table: str,
+        prepare: Callable[[psycopg.Connection[Any]], Tuple[str, List[Any]]],
+        batch_size: int,
+    ) -> Generator[Sequence[Any], None, None]:
+        """Rows of the query `prepare(conn)` returns, through a named cursor, `batch_size` at a time."""
+        if self._closed:
+            raise EngineClosedError()
+        self.connect()
+        pool = self.pool
+        limit = self.settings.client_deadline()
+        attempt = 0
+        while True:
+            attempt += 1
+            yielded = False
+            fired: List[bool] = []
+            try:
+                # The connection stays checked out, and the transaction (the cursor's home and
+                # its snapshot) open, until the rows run out or the generator is closed; either
+                # way the transaction ends (rolled back if left early) before the pool takes
+                # the connection back, so nothing of the stream outlives it.
+                with pool.connection() as conn:
+                    try:
+                        with conn.transaction():
+                            statement, params = self._watched(conn, limit, fired, prepare, conn)
+                            with conn.cursor(name=_cursor_name(), binary=True) as cur:
+                                self._watched(conn, limit, fired, cur.execute, statement, params)
+                                while True:
+                                    # The deadline bounds each fetch, not the caller's time between them.
+                                    rows = self._watched(conn, limit, fired, cur.fetchmany, batch_size)
+                                    yielded = yielded or bool(rows)
+                                    yield from rows
+                                    if len(rows) < batch_size:
+                                        break
+                    finally:
+                        if fired:
+                            # A cancel request may still be on its way: the pool replaces it.
+                            conn.close()
+                return
+            except Exception as exc:
+                timed_out = bool(fired)
+                failure = _failure(exc)
+                # Rows already handed out cannot be taken back: only a stream that has not
+                # yielded yet starts again.
+                if (
+                    not yielded
+                    and not timed_out
+                    and failure is not None
+                    and self.settings.retry.should_retry(attempt, *failure, True)
+                ):
+                    self.retries += 1
+                    time.sleep(self.settings.retry.backoff(attempt))
+                    continue
+                if isinstance(exc, psycopg.errors.UndefinedTable):
+                    self._collections.pop(table, None)
+                raise _translate(exc, self.settings, table, timed_out) from exc
+
+    def iter_documents(self, table: str, where: Optional[Filter], batch_size: int) -> Generator[Document, None, None]:
+        """Every matching document ordered by id, from one snapshot, `batch_size` rows per fetch."""
         statement, params = self.sql.scan(table, where)
-        with self._cursor(statement, params, batch_size, table) as cur:
-            for row in cur:
+        stream = self._stream(table, lambda conn: (statement, params), batch_size)
+        try:
+            for row in stream:
                 yield _document(row)
+        finally:
+            stream.close()
 
     def search_stream(
-        self, table: str, query: Float32Array, where: Optional[Filter], batch_size: int = 100
-    ) -> Iterator[Hit]:
-        """Matching rows nearest first, without a k: stop iterating when you have enough."""
-        info = self._checked(table, query)
-        statement, params = self.sql.search(table, info.distance, where, None)
-        params[0] = query
-        with self._cursor(statement, params, batch_size, table) as cur:
-            for row in cur:
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
+    ) -> Generator[Hit, None, None]:
+        """The k nearest rows from one snapshot, nearest first, `batch_size` rows per fetch."""
+        sql = self.sql
+
+        def prepare(conn: psycopg.Connection[Any]) -> Tuple[str, List[Any]]:
+            # The collection is described from the stream's own snapshot: no cache to go stale.
+            row = conn.execute(sql.collection_info(), [quote_identifier(table), table]).fetchone()
+            info = _info_from_row(table, row)
+            _check_dimension(info, query)
+            self._collections[table], self._oids[table] = info, _oid_from_row(row)
+            for setting in sql.search_settings(info.index, k, where is not None):
+                conn.execute(setting)
+            return _stream_search(sql, table, info, query, k, where)
+
+        stream = self._stream(table, prepare, batch_size)
+        try:
+            for row in stream:
                 yield _document(row), float(row[3])
+        finally:
+            stream.close()

@@ -29,8 +29,10 @@ import uuid
 from contextlib import contextmanager
 from typing import (
     Any,
+    AsyncGenerator,
     Callable,
     Dict,
+    Generator,
     Iterator,
     List,
     Optional,
@@ -101,6 +103,22 @@ class _Registered:
         self.uid = uid
         self.version = version
         self.index = IndexSpec.from_dict(json.loads(index)) if index else None
+
+
+class _Ranking:
+    """The k nearest row keys of a streamed search and the collection state they were ranked in."""
+
+    __slots__ = ("distance", "keys", "scores", "uid", "version")
+
+    def __init__(self, reg: _Registered, keys: Int64Array, scores: Float32Array) -> None:
+        self.uid = reg.uid
+        self.version = reg.version
+        self.distance = reg.distance
+        self.keys = keys
+        self.scores = scores
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 class _SQLiteCore:
@@ -394,39 +412,98 @@ class _SQLiteCore:
             cache.ann.upsert(cache.exact.keys, cache.exact.vectors(np.arange(len(cache.exact))))
         return cache
 
-    def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
-        t = quote_identifier(table)
-        with self._transaction(write=False) as conn:
-            reg = self._registered(conn, table)
-            if query.shape[0] != reg.dimension:
-                raise DimensionMismatchError(reg.dimension, int(query.shape[0]))
-            cache = self._current_cache(conn, table, reg)
-            if where is not None:
-                where_sql, params = compile_sqlite(where)
-                with self._table_errors(table):
-                    matching = np.array(
-                        [r[0] for r in conn.execute(f"SELECT seq FROM {t} WHERE {where_sql}", params)],
-                        dtype=np.int64,
-                    )
-                keys, scores = cache.exact.search(query, k, cache.exact.positions(matching))
-            elif cache.ann is not None and len(cache.exact) > k:
-                candidates = cache.ann.search(query, k)
-                scores_all = cache.exact.rescore(query, candidates)
-                order = np.lexsort((candidates, scores_all))[:k]
-                keys, scores = candidates[order], scores_all[order]
-            else:
-                keys, scores = cache.exact.search(query, k)
-            if len(keys) == 0:
-                return []
-            docs: Dict[int, Document] = {}
+    def _rank(
+        self, conn: sqlite3.Connection, table: str, query: Float32Array, k: int, where: Optional[Filter]
+    ) -> Tuple[_Registered, Int64Array, Float32Array]:
+        """The registry row, and the keys and distances of the k nearest rows, nearest first."""
+        reg = self._registered(conn, table)
+        if query.shape[0] != reg.dimension:
+            raise DimensionMismatchError(reg.dimension, int(query.shape[0]))
+        cache = self._current_cache(conn, table, reg)
+        if where is not None:
+            where_sql, params = compile_sqlite(where)
+            with self._table_errors(table):
+                matching = np.array(
+                    [
+                        r[0]
+                        for r in conn.execute(f"SELECT seq FROM {quote_identifier(table)} WHERE {where_sql}", params)
+                    ],
+                    dtype=np.int64,
+                )
+            keys, scores = cache.exact.search(query, k, cache.exact.positions(matching))
+        elif cache.ann is not None and len(cache.exact) > k:
+            candidates = cache.ann.search(query, k)
+            scores_all = cache.exact.rescore(query, candidates)
+            order = np.lexsort((candidates, scores_all))[:k]
+            keys, scores = candidates[order], scores_all[order]
+        else:
+            keys, scores = cache.exact.search(query, k)
+        return reg, keys, scores
+
+    def _rows_by_seq(
+        self, conn: sqlite3.Connection, table: str, keys: Int64Array, embedding: bool = False
+    ) -> Dict[int, Tuple[Any, ...]]:
+        """(seq, id, content, metadata[, embedding]) of the rows with these keys, by key."""
+        columns = "seq, id, content, metadata, embedding" if embedding else "seq, id, content, metadata"
+        rows: Dict[int, Tuple[Any, ...]] = {}
+        with self._table_errors(table):
             for chunk in _chunks([int(key) for key in keys]):
                 marks = ", ".join("?" * len(chunk))
                 for row in conn.execute(
-                    f"SELECT seq, id, content, metadata FROM {t} WHERE seq IN ({marks})",
+                    f"SELECT {columns} FROM {quote_identifier(table)} WHERE seq IN ({marks})",
                     list(chunk),
                 ):
-                    docs[row[0]] = Document(row[2], json.loads(row[3]), row[1])
-        return [(docs[int(key)], float(score)) for key, score in zip(keys, scores)]
+                    rows[row[0]] = row
+        return rows
+
+    @staticmethod
+    def _hits(rows: Dict[int, Tuple[Any, ...]], keys: Int64Array, scores: Float32Array) -> List[Hit]:
+        hits: List[Hit] = []
+        for key, score in zip(keys, scores):
+            row = rows.get(int(key))
+            if row is not None:
+                hits.append((Document(row[2], json.loads(row[3]), row[1]), float(score)))
+        return hits
+
+    def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
+        with self._transaction(write=False) as conn:
+            _, keys, scores = self._rank(conn, table, query, k, where)
+            if len(keys) == 0:
+                return []
+            rows = self._rows_by_seq(conn, table, keys)
+        return self._hits(rows, keys, scores)
+
+    def search_first(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
+    ) -> Tuple[_Ranking, List[Hit]]:
+        """A streamed search's ranking and its first `batch_size` hits, in one read transaction."""
+        with self._transaction(write=False) as conn:
+            reg, keys, scores = self._rank(conn, table, query, k, where)
+            rows = self._rows_by_seq(conn, table, keys[:batch_size])
+        return _Ranking(reg, keys, scores), self._hits(rows, keys[:batch_size], scores[:batch_size])
+
+    def search_next(self, table: str, query: Float32Array, ranking: _Ranking, start: int, stop: int) -> List[Hit]:
+        """Hits start..stop of a ranking, read now; see the Streaming contract in base.py."""
+        keys, scores = ranking.keys[start:stop], ranking.scores[start:stop]
+        with self._transaction(write=False) as conn:
+            reg = self._registered(conn, table)
+            if reg.uid != ranking.uid:
+                return []  # dropped and re-created: none of the ranked rows exist any more
+            changed = reg.version != ranking.version
+            rows = self._rows_by_seq(conn, table, keys, embedding=changed)
+        if changed and rows:
+            # A key may now hold another row (SQLite reuses the largest rowid after a delete)
+            # or a new embedding: keep only rows whose distance is still the ranked one.
+            present = np.array(sorted(rows), dtype=np.int64)
+            check = ExactIndex(ranking.distance, reg.dimension)
+            check.load(present, from_blobs([rows[int(key)][4] for key in present], reg.dimension))
+            wanted = np.array([key for key in keys if int(key) in rows], dtype=np.int64)
+            current = check.rescore(query, wanted)
+            ranked = scores[np.isin(keys, wanted)]
+            stale = ~np.isclose(current, ranked, rtol=1e-5, atol=1e-6)
+            for key in wanted[stale]:
+                del rows[int(key)]
+        return self._hits(rows, keys, scores)
 
     # -- vector index ----------------------------------------------------------------
 
@@ -516,8 +593,23 @@ class SQLiteDriver:
     def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         return self._run(self._core.search, table, query, k, where)
 
-    def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
-        return self._run(self._core.page, table, where, after, limit)
+    def iter_documents(self, table: str, where: Optional[Filter], batch_size: int) -> Generator[Document, None, None]:
+        # Keyset pages, the lock held for one page at a time: other threads go on between them.
+        after: Optional[str] = None
+        while True:
+            page = self._run(self._core.page, table, where, after, batch_size)
+            yield from page
+            if len(page) < batch_size:
+                return
+            after = page[-1].id
+
+    def search_stream(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
+    ) -> Generator[Hit, None, None]:
+        ranking, hits = self._run(self._core.search_first, table, query, k, where, batch_size)
+        yield from hits
+        for start in range(batch_size, len(ranking), batch_size):
+            yield from self._run(self._core.search_next, table, query, ranking, start, start + batch_size)
 
     def create_index(self, table: str, spec: IndexSpec) -> None:
         self._run(self._core.create_index, table, spec)
@@ -676,8 +768,28 @@ class AsyncSQLiteDriver:
     async def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         return await self._submit(self._core.search, table, query, k, where)
 
-    async def page(self, table: str, where: Optional[Filter], after: Optional[str], limit: int) -> List[Document]:
-        return await self._submit(self._core.page, table, where, after, limit)
+    async def iter_documents(
+        self, table: str, where: Optional[Filter], batch_size: int
+    ) -> AsyncGenerator[Document, None]:
+        # Keyset pages, each one job of the worker: nothing is held between pages.
+        after: Optional[str] = None
+        while True:
+            page = await self._submit(self._core.page, table, where, after, batch_size)
+            for document in page:
+                yield document
+            if len(page) < batch_size:
+                return
+            after = page[-1].id
+
+    async def search_stream(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
+    ) -> AsyncGenerator[Hit, None]:
+        ranking, hits = await self._submit(self._core.search_first, table, query, k, where, batch_size)
+        for hit in hits:
+            yield hit
+        for start in range(batch_size, len(ranking), batch_size):
+            for hit in await self._submit(self._core.search_next, table, query, ranking, start, start + batch_size):
+                yield hit
 
     async def create_index(self, table: str, spec: IndexSpec) -> None:
         await self._submit(self._core.create_index, table, spec)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import (
     Any,
-    Iterator,
+    Generator,
     Dict,
     Iterable,
     List,
@@ -245,24 +245,98 @@ class VectorStore:
         self,
         filter: Optional[Mapping[str, Any]] = None,
         batch_size: int = 256,
-    ) -> Iterator[Document]:
+    ) -> Generator[Document, None, None]:
         """Every matching document, ordered by id, read `batch_size` rows at a time.
 
-        Only one page is in memory at once. Writes made while iterating may or may not
-        be seen, but no document that exists throughout is skipped or repeated.
+        Only one batch is in memory at once. PostgreSQL reads one snapshot through a
+        server-side cursor that holds a pooled connection until the iteration ends: exhaust
+        the iterator or close it (``it.close()``); one left by a ``break`` out of
+        ``for`` is released only when the garbage collector closes it. SQLite holds
+        nothing between batches: writes made meanwhile may or may not be seen, but no
+        document that exists throughout is skipped or repeated.
         """
         self._check_open()
         check_positive("batch_size", batch_size)
         where = parse_filter(filter)
-        after: Optional[str] = None
-        while True:
-            self._check_open()
-            page = self._driver.page(self._table, where, after, batch_size)
-            for document in page:
+        stream = self._driver.iter_documents(self._table, where, batch_size)
+        try:
+            left = 0
+            for document in stream:
+                if not left:
+                    # Once a batch, as when each batch was a request of its own.
+                    self._check_open()
+                    left = batch_size
+                left -= 1
                 yield document
-            if len(page) < batch_size:
-                return
-            after = page[-1].id
+        finally:
+            stream.close()
+
+    def stream_similarity_search_with_score_by_vector(
+        self,
+        embedding: Sequence[float],
+        k: int = 4,
+        filter: Optional[Mapping[str, Any]] = None,
+        batch_size: int = 100,
+    ) -> Generator[Tuple[Document, float], None, None]:
+        """The hits of :meth:`similarity_search_with_score_by_vector`, nearest first, `batch_size` at a time.
+
+        For a large k: one batch of documents is in memory at once, and you may stop early.
+        PostgreSQL reads one snapshot through a server-side cursor that holds a pooled
+        connection until the iteration ends: exhaust the iterator or close it
+        (``it.close()``). SQLite ranks the k nearest in one read and reads their
+        documents a batch at a time: one deleted meanwhile is skipped, and after a write one
+        is yielded only if its distance is still the ranked one.
+        """
+        self._check_open()
+        check_positive("k", k)
+        check_positive("batch_size", batch_size)
+        where: Optional[Filter] = parse_filter(filter)
+        query = as_vector(embedding)
+        stream = self._driver.search_stream(self._table, query, k, where, batch_size)
+        try:
+            left = 0
+            for hit in stream:
+                if not left:
+                    self._check_open()
+                    left = batch_size
+                left -= 1
+                yield hit
+        finally:
+            stream.close()
+
+    def stream_similarity_search_with_score(
+        self,
+        query: str,
+        k: int = 4,
+        filter: Optional[Mapping[str, Any]] = None,
+        batch_size: int = 100,
+    ) -> Generator[Tuple[Document, float], None, None]:
+        """The hits of :meth:`similarity_search_with_score`, nearest first, `batch_size` at a time."""
+        self._check_open()
+        check_positive("k", k)
+        parse_filter(filter)  # a bad filter fails before the query is embedded
+        embedding = self._embeddings.embed_query(query)
+        stream = self.stream_similarity_search_with_score_by_vector(embedding, k, filter, batch_size)
+        try:
+            for hit in stream:
+                yield hit
+        finally:
+            stream.close()
+
+    def stream_similarity_search(
+        self,
+        query: str,
+        k: int = 4,
+        filter: Optional[Mapping[str, Any]] = None,
+        batch_size: int = 100,
+    ) -> Generator[Document, None, None]:
+        """The documents of :meth:`similarity_search`, nearest first, `batch_size` at a time."""
+        stream = self.stream_similarity_search_with_score(query, k, filter, batch_size)
+        try:
+            for document, _ in stream:
+                yield document
+        finally:
+            stream.close()
 
     # -- vector index ----------------------------------------------------------------
 
