@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sqlvec import vectors
+from sqlvec import blocked_dot, vectors
 from sqlvec.errors import DimensionMismatchError, InvalidArgumentError, NonFiniteVectorError
 from sqlvec.vectors import (
     ExactIndex,
@@ -154,12 +154,12 @@ def test_dot_rows_matches_one_product_across_block_edges(monkeypatch: pytest.Mon
     positions = np.sort(rng.choice(1000, size=333, replace=False)) if with_positions else None
     expected = (rows if positions is None else rows[positions]).astype(np.float64) @ query.astype(np.float64)
     # 7 rows per block: blocks end on, before and after the last row of the matrix.
-    monkeypatch.setattr(vectors, "BLOCKS", True)
-    monkeypatch.setattr(vectors, "BLOCK_BYTES", 7 * 24 * 4)
-    got = vectors.dot_rows(rows, query, positions)
+    monkeypatch.setattr(blocked_dot, "BLOCKS", True)
+    monkeypatch.setattr(blocked_dot, "BLOCK_BYTES", 7 * 24 * 4)
+    got = blocked_dot.dot_rows(rows, query, positions)
     assert got.dtype == np.float32 and got.shape == expected.shape
     assert np.allclose(got, expected, rtol=1e-5, atol=1e-5)
-    assert vectors.dot_rows(rows[:0], query).shape == (0,)
+    assert blocked_dot.dot_rows(rows[:0], query).shape == (0,)
 
 
 @pytest.mark.parametrize("distance", ["cosine", "l2", "inner_product"])
@@ -215,17 +215,17 @@ def test_search_does_not_copy_the_matrix(share: Optional[float]) -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    bound = (vectors._helpers.count + 1) * vectors.BLOCK_BYTES + 1_000_000
+    bound = (blocked_dot._helpers.count + 1) * blocked_dot.BLOCK_BYTES + 1_000_000
     assert peak < bound, f"a search allocated {peak} bytes"
 
 
 def shared_and_alone(monkeypatch: pytest.MonkeyPatch, *args: object) -> Tuple[np.ndarray, np.ndarray]:
     """dot_rows(*args) with every product shared with the helpers, and done by the caller alone."""
-    monkeypatch.setattr(vectors, "BLOCKS", True)
-    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
-    shared = vectors.dot_rows(*args)  # type: ignore[arg-type]
-    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 10**9)
-    alone = vectors.dot_rows(*args)  # type: ignore[arg-type]
+    monkeypatch.setattr(blocked_dot, "BLOCKS", True)
+    monkeypatch.setattr(blocked_dot, "SHARE_BLOCKS", 1)
+    shared = blocked_dot.dot_rows(*args)  # type: ignore[arg-type]
+    monkeypatch.setattr(blocked_dot, "SHARE_BLOCKS", 10**9)
+    alone = blocked_dot.dot_rows(*args)  # type: ignore[arg-type]
     return shared, alone
 
 
@@ -233,7 +233,7 @@ def test_blocks_shared_with_helpers_give_identical_results(monkeypatch: pytest.M
     rng = np.random.default_rng(10)
     rows = rng.normal(size=(5_000, 64)).astype(np.float32)
     query = rng.normal(size=64).astype(np.float32)
-    monkeypatch.setattr(vectors, "BLOCK_BYTES", 64 * 4 * 100)  # 50 blocks
+    monkeypatch.setattr(blocked_dot, "BLOCK_BYTES", 64 * 4 * 100)  # 50 blocks
     shared, alone = shared_and_alone(monkeypatch, rows, query)
     assert np.array_equal(shared, alone)  # bit for bit: the same product per block
     positions = rng.permutation(5_000)[:3_000].astype(np.int64)
@@ -243,9 +243,9 @@ def test_blocks_shared_with_helpers_give_identical_results(monkeypatch: pytest.M
 
 def test_many_threads_share_the_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
     # Products offered while the helpers are busy with others are done by their callers.
-    monkeypatch.setattr(vectors, "BLOCKS", True)
-    monkeypatch.setattr(vectors, "BLOCK_BYTES", 32 * 4 * 50)
-    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 2)
+    monkeypatch.setattr(blocked_dot, "BLOCKS", True)
+    monkeypatch.setattr(blocked_dot, "BLOCK_BYTES", 32 * 4 * 50)
+    monkeypatch.setattr(blocked_dot, "SHARE_BLOCKS", 2)
     rng = np.random.default_rng(11)
     matrices = [rng.normal(size=(4_000, 32)).astype(np.float32) for _ in range(6)]
     queries = [rng.normal(size=32).astype(np.float32) for _ in range(6)]
@@ -254,7 +254,7 @@ def test_many_threads_share_the_helpers(monkeypatch: pytest.MonkeyPatch) -> None
 
     def caller(n: int) -> None:
         for _ in range(30):
-            got = vectors.dot_rows(matrices[n], queries[n])
+            got = blocked_dot.dot_rows(matrices[n], queries[n])
             if not np.allclose(got, expected[n], rtol=1e-5, atol=1e-5):
                 failures.append(f"thread {n}")
 
@@ -267,9 +267,9 @@ def test_many_threads_share_the_helpers(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_an_error_in_any_block_reaches_the_caller_and_helpers_survive(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vectors, "BLOCKS", True)
-    monkeypatch.setattr(vectors, "BLOCK_BYTES", 16 * 4 * 10)
-    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
+    monkeypatch.setattr(blocked_dot, "BLOCKS", True)
+    monkeypatch.setattr(blocked_dot, "BLOCK_BYTES", 16 * 4 * 10)
+    monkeypatch.setattr(blocked_dot, "SHARE_BLOCKS", 1)
     rng = np.random.default_rng(12)
     rows = rng.normal(size=(1_000, 16)).astype(np.float32)
     query = rng.normal(size=16).astype(np.float32)
@@ -277,47 +277,47 @@ def test_an_error_in_any_block_reaches_the_caller_and_helpers_survive(monkeypatc
         positions = np.arange(1_000, dtype=np.int64)
         positions[bad_block * 10] = 5_000
         with pytest.raises(IndexError):
-            vectors.dot_rows(rows, query, positions)
-    assert np.allclose(vectors.dot_rows(rows, query), rows.astype(np.float64) @ query, rtol=1e-5, atol=1e-5)
+            blocked_dot.dot_rows(rows, query, positions)
+    assert np.allclose(blocked_dot.dot_rows(rows, query), rows.astype(np.float64) @ query, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_gets_its_own_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vectors, "BLOCKS", True)
-    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
-    monkeypatch.setattr(vectors, "BLOCK_BYTES", 8 * 4 * 10)
+    monkeypatch.setattr(blocked_dot, "BLOCKS", True)
+    monkeypatch.setattr(blocked_dot, "SHARE_BLOCKS", 1)
+    monkeypatch.setattr(blocked_dot, "BLOCK_BYTES", 8 * 4 * 10)
     rows = np.arange(800, dtype=np.float32).reshape(100, 8)
     query = np.ones(8, dtype=np.float32)
-    vectors.dot_rows(rows, query)  # the parent's helpers are running
+    blocked_dot.dot_rows(rows, query)  # the parent's helpers are running
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through its exit status
-        ok = np.array_equal(vectors.dot_rows(rows, query), rows.sum(axis=1))
-        os._exit(0 if ok and vectors._helpers is not None else 1)
+        ok = np.array_equal(blocked_dot.dot_rows(rows, query), rows.sum(axis=1))
+        os._exit(0 if ok and blocked_dot._helpers is not None else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 @pytest.mark.parametrize(
     ("environ", "most"),
-    [({}, vectors.MAX_HELPERS), ({"SQLVEC_NUM_THREADS": "1"}, 0), ({"OMP_NUM_THREADS": "2"}, 1),
-     ({"OPENBLAS_NUM_THREADS": "x", "MKL_NUM_THREADS": "0"}, vectors.MAX_HELPERS)],
+    [({}, blocked_dot.MAX_HELPERS), ({"SQLVEC_NUM_THREADS": "1"}, 0), ({"OMP_NUM_THREADS": "2"}, 1),
+     ({"OPENBLAS_NUM_THREADS": "x", "MKL_NUM_THREADS": "0"}, blocked_dot.MAX_HELPERS)],
 )  # fmt: skip
 def test_thread_limits_from_the_environment_cap_the_helpers(
     monkeypatch: pytest.MonkeyPatch, environ: Dict[str, str], most: int
 ) -> None:
-    for name in vectors._THREAD_LIMITS:
+    for name in blocked_dot._THREAD_LIMITS:
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    helpers = vectors._Helpers()
+    helpers = blocked_dot._Helpers()
     assert 0 <= helpers.count <= most
     if most == 0:
         # No helpers: the caller does every block itself.
-        monkeypatch.setattr(vectors, "_helpers", helpers)
-        monkeypatch.setattr(vectors, "BLOCKS", True)
-        monkeypatch.setattr(vectors, "SHARE_BLOCKS", 1)
+        monkeypatch.setattr(blocked_dot, "_helpers", helpers)
+        monkeypatch.setattr(blocked_dot, "BLOCKS", True)
+        monkeypatch.setattr(blocked_dot, "SHARE_BLOCKS", 1)
         rows = np.ones((300, 4), dtype=np.float32)
-        assert vectors.dot_rows(rows, np.ones(4, dtype=np.float32)).tolist() == [4.0] * 300
+        assert blocked_dot.dot_rows(rows, np.ones(4, dtype=np.float32)).tolist() == [4.0] * 300
 
 
 @pytest.mark.parametrize(
@@ -334,15 +334,15 @@ def test_thread_limits_from_the_environment_cap_the_helpers(
     ],
 )
 def test_blocks_only_where_blas_keeps_a_block_on_one_thread(name: str, version: str, blocks: bool) -> None:
-    assert vectors.single_threaded_blocks(name, version) is blocks
+    assert blocked_dot.single_threaded_blocks(name, version) is blocks
 
 
 @pytest.mark.parametrize("with_positions", [False, True])
 def test_without_blocks_a_product_over_all_rows_is_one_call(
     monkeypatch: pytest.MonkeyPatch, with_positions: bool
 ) -> None:
-    monkeypatch.setattr(vectors, "BLOCKS", False)
-    monkeypatch.setattr(vectors, "BLOCK_BYTES", 16 * 4 * 10)
+    monkeypatch.setattr(blocked_dot, "BLOCKS", False)
+    monkeypatch.setattr(blocked_dot, "BLOCK_BYTES", 16 * 4 * 10)
     calls: List[int] = []
     real_matmul = np.matmul
 
@@ -355,7 +355,7 @@ def test_without_blocks_a_product_over_all_rows_is_one_call(
     rows = rng.normal(size=(1_000, 16)).astype(np.float32)
     query = rng.normal(size=16).astype(np.float32)
     positions = np.arange(0, 1_000, 2, dtype=np.int64) if with_positions else None
-    got = vectors.dot_rows(rows, query, positions)
+    got = blocked_dot.dot_rows(rows, query, positions)
     selected = rows if positions is None else rows[positions]
     assert np.allclose(got, selected.astype(np.float64) @ query, rtol=1e-5, atol=1e-5)
     # Gathering stays one block at a time, on the caller's thread.
@@ -364,9 +364,9 @@ def test_without_blocks_a_product_over_all_rows_is_one_call(
 
 def test_contiguous_rows_go_in_stacked_calls_of_several_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     # Fewer numpy calls means fewer times a thread takes the GIL back from the event loop.
-    monkeypatch.setattr(vectors, "BLOCKS", True)
-    monkeypatch.setattr(vectors, "SHARE_BLOCKS", 10**9)  # the caller alone, calls in order
-    monkeypatch.setattr(vectors, "BLOCK_BYTES", 16 * 4 * 10)  # 10 rows per block
+    monkeypatch.setattr(blocked_dot, "BLOCKS", True)
+    monkeypatch.setattr(blocked_dot, "SHARE_BLOCKS", 10**9)  # the caller alone, calls in order
+    monkeypatch.setattr(blocked_dot, "BLOCK_BYTES", 16 * 4 * 10)  # 10 rows per block
     calls: List[Tuple[int, ...]] = []
     real_matmul = np.matmul
 
@@ -377,7 +377,7 @@ def test_contiguous_rows_go_in_stacked_calls_of_several_blocks(monkeypatch: pyte
     monkeypatch.setattr(vectors.np, "matmul", recording_matmul)
     rows = np.random.default_rng(14).normal(size=(1_005, 16)).astype(np.float32)
     query = np.ones(16, dtype=np.float32)
-    got = vectors.dot_rows(rows, query)
+    got = blocked_dot.dot_rows(rows, query)
     assert np.allclose(got, rows.astype(np.float64).sum(axis=1), rtol=1e-5, atol=1e-5)
-    per_call = vectors.CHUNK_BLOCKS
+    per_call = blocked_dot.CHUNK_BLOCKS
     assert calls == [(per_call, 10)] * (1_000 // (10 * per_call)) + [(1_000 % (10 * per_call) // 10, 10), (5,)]

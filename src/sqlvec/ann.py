@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InvalidArgumentError, MissingExtraError
-from .models import Float32Array, IndexSpec, check_distance
-from .vectors import Int64Array
+from .models import Float32Array, IndexSpec, Int64Array, check_distance
 
 _METRICS = {"cosine": "cos", "l2": "l2sq", "inner_product": "ip"}
 

@@ -15,6 +15,7 @@ from .errors import InvalidArgumentError, UnknownDistanceError
 DISTANCES: Tuple[str, ...] = ("cosine", "l2", "inner_product")
 
 Float32Array = npt.NDArray[np.float32]
+Int64Array = npt.NDArray[np.int64]
 
 
 def check_distance(distance: object) -> str:

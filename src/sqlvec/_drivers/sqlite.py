@@ -55,9 +55,9 @@ from ..errors import (
 )
 from ..filters import Filter, compile_sqlite
 from ..identifiers import check_identifier, quote_identifier
-from ..models import Batch, CollectionInfo, Float32Array, IndexSpec, check_distance
+from ..models import Batch, CollectionInfo, Float32Array, IndexSpec, Int64Array, check_distance
 from ..urls import DatabaseURL
-from ..vectors import ExactIndex, Int64Array, from_blobs, to_blob
+from ..vectors import ExactIndex, from_blobs, to_blob
 from .base import Hit
 
 T = TypeVar("T")
