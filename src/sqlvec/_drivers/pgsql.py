@@ -116,6 +116,9 @@ class PgSQL:
         # psycopg's %b sends the vector in pgvector's binary format; CockroachDB's VECTOR
         # is sent as text ('[1,2,3]') and cast, since its binary wire format differs.
         self.vector_param = "%s::vector" if self.cockroach else "%b"
+        # Statements asked for on every small request, built once per table (the names are
+        # checked before a statement is stored; reads and writes of a dict are thread safe).
+        self._get_by_ids: Dict[str, str] = {}
 
     # -- setup -----------------------------------------------------------------------
 
@@ -195,7 +198,12 @@ class PgSQL:
 
     def get_by_ids(self, table: str) -> str:
         """Rows with the given ids (param: list of ids); the caller restores the order."""
-        return f"SELECT id, content, metadata FROM {quote_identifier(table)} WHERE id = ANY(%s)"
+        statement = self._get_by_ids.get(table) if isinstance(table, str) else None
+        if statement is None:
+            statement = f"SELECT id, content, metadata FROM {quote_identifier(table)} WHERE id = ANY(%s)"
+            if len(self._get_by_ids) < 1024:  # bounded: one entry per collection in practice
+                self._get_by_ids[table] = statement
+        return statement
 
     def where(self, node: Optional[Filter]) -> Tuple[str, List[Any]]:
         """A compiled metadata filter: (sql, params)."""

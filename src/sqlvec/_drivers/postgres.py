@@ -47,6 +47,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 import psycopg
 import psycopg.errors
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import ConnStatus
 from psycopg.types import TypeInfo
 
 from ..documents import Document
@@ -88,6 +89,8 @@ CLIENT_GRACE = 1.0
 
 #: SQLSTATE 22000: pgvector's "different vector dimensions" / "expected N dimensions".
 DATA_EXCEPTION = "22000"
+
+_CONN_OK = ConnStatus.OK
 
 _RETRY_KEYS = {
     "retry_attempts": "attempts",
@@ -289,10 +292,11 @@ def _quiet_socket(conn: psycopg.BaseConnection[Any]) -> bool:
     an idle healthy connection has nothing to say. Only a readable socket costs the full
     round-trip check, so a healthy pool pays a syscall per checkout, not a round trip.
     """
-    if conn.closed or conn.broken:
+    pgconn = conn.pgconn
+    if pgconn.status != _CONN_OK:  # closed, broken or not ready: the full check decides
         return False
     try:
-        readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
     except (OSError, ValueError, psycopg.Error):
         return False
     return not readable
@@ -417,24 +421,33 @@ class AsyncPostgresDriver:
         transaction: bool = True,
         table: Optional[str] = None,
         deadline: Optional[float] = -1.0,
+        own_context: bool = False,
     ) -> T:
         """Run `work` on a pooled connection, in a transaction, retried when safe."""
         if self._closed:
             raise EngineClosedError()
-        await self.connect()
-        pool = self.pool
+        pool = self._pool
+        if pool is None:
+            await self.connect()
+            pool = self.pool
         limit = self.settings.client_deadline() if deadline == -1.0 else deadline
         attempt = 0
         while True:
             attempt += 1
             timed_out = False
             try:
-                async with pool.connection() as conn:
-                    try:
+                # getconn/putconn rather than pool.connection(): see PostgresDriver._run.
+                conn = await pool.getconn()
+                try:
+                    if not own_context:
                         return await _with_deadline(self._attempt(conn, work, transaction), limit)
-                    except asyncio.TimeoutError:
-                        timed_out = True
-                        raise
+                    async with conn:
+                        return await _with_deadline(self._attempt(conn, work, transaction), limit)
+                except asyncio.TimeoutError:
+                    timed_out = True
+                    raise
+                finally:
+                    await pool.putconn(conn)
             except Exception as exc:
                 failure = _failure(exc)
                 if (
@@ -460,7 +473,7 @@ class AsyncPostgresDriver:
 
         Pass idempotent=True only if running the work twice equals running it once.
         """
-        return await self._run(work, idempotent=idempotent, transaction=transaction)
+        return await self._run(work, idempotent=idempotent, transaction=transaction, own_context=True)
 
     async def _attempt(
         self,
@@ -605,6 +618,9 @@ class AsyncPostgresDriver:
             return await cur.fetchall()
 
         rows = await self._run(work, idempotent=True, transaction=False, table=table)
+        if len(wanted) == 1:
+            # One id, the primary key: at most one row, already in the order asked.
+            return [_document(row) for row in rows]
         found = {row[0]: _document(row) for row in rows}
         return [found[i] for i in wanted if i in found]
 
@@ -996,23 +1012,36 @@ class PostgresDriver:
         transaction: bool = True,
         table: Optional[str] = None,
         deadline: Optional[float] = -1.0,
+        own_context: bool = False,
     ) -> T:
         """Run `work` on a pooled connection, in a transaction, retried when safe."""
         if self._closed:
             raise EngineClosedError()
-        self.connect()
-        pool = self.pool
+        pool = self._pool
+        if pool is None:
+            self.connect()
+            pool = self.pool
         limit = self.settings.client_deadline() if deadline == -1.0 else deadline
         attempt = 0
         while True:
             attempt += 1
             entry: Optional[List[Any]] = None
             try:
-                with pool.connection() as conn:
+                # getconn/putconn rather than pool.connection(): the latter also enters the
+                # connection's own context, whose commit or rollback is a no-op for the work
+                # here (autocommit, transactions closed by conn.transaction()) yet costs a few
+                # microseconds per call. putconn still rolls back anything left open and
+                # replaces a broken or closed connection; a caller's own work (run()) keeps
+                # the connection's context, so what it leaves open is committed as before.
+                conn = pool.getconn()
+                try:
                     if limit is not None:
                         entry = self._watchdog.arm(conn, limit)
                     try:
-                        return self._attempt(conn, work, transaction)
+                        if not own_context:
+                            return self._attempt(conn, work, transaction)
+                        with conn:
+                            return self._attempt(conn, work, transaction)
                     finally:
                         if entry is not None:
                             self._watchdog.disarm(entry)
@@ -1020,6 +1049,8 @@ class PostgresDriver:
                                 # A cancel request may still be on its way: never let it reach
                                 # the next request on this connection. The pool replaces it.
                                 conn.close()
+                finally:
+                    pool.putconn(conn)
             except Exception as exc:
                 timed_out = entry is not None and bool(entry[2])
                 failure = _failure(exc)
@@ -1046,7 +1077,7 @@ class PostgresDriver:
 
         Pass idempotent=True only if running the work twice equals running it once.
         """
-        return self._run(work, idempotent=idempotent, transaction=transaction)
+        return self._run(work, idempotent=idempotent, transaction=transaction, own_context=True)
 
     def _attempt(
         self,
@@ -1189,6 +1220,9 @@ class PostgresDriver:
             return conn.execute(statement, [wanted]).fetchall()
 
         rows = self._run(work, idempotent=True, transaction=False, table=table)
+        if len(wanted) == 1:
+            # One id, the primary key: at most one row, already in the order asked.
+            return [_document(row) for row in rows]
         found = {row[0]: _document(row) for row in rows}
         return [found[i] for i in wanted if i in found]
 
