@@ -22,12 +22,11 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Coroutine, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 import numpy as np
 
@@ -36,6 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import psycopg  # noqa: E402
+from common import BackgroundLoopStore, table  # noqa: E402 - after the sys.path set-up above
 from pgvector.psycopg import register_vector  # noqa: E402
 from psycopg_pool import ConnectionPool  # noqa: E402
 
@@ -146,45 +146,6 @@ def interleaved(works: Dict[str, Callable[[], None]], rounds: int, calls: int) -
             works[name]()
             samples[name].append((time.perf_counter() - started) / calls * 1e6)
     return {name: statistics.median(samples[name]) for name in names}
-
-
-def table(title: str, header: Sequence[str], rows: List[Sequence[str]]) -> None:
-    """Print one aligned table."""
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    print(f"\n{title}")
-    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
-
-
-class BackgroundLoopStore:
-    """The common sync facade: an AsyncVectorStore driven on an event loop in another thread."""
-
-    def __init__(self, url: str, dim: int) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.engine = AsyncEngine.from_url(url)
-        self.store = AsyncVectorStore(self.engine, HashEmbedding(dim), collection_name=TABLE)
-
-    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def similarity_search_by_vector(self, vector: List[float], k: int) -> List[Document]:
-        """Search, blocking the caller."""
-        return self._call(self.store.asimilarity_search_by_vector(vector, k=k))
-
-    def get_by_ids(self, ids: List[str]) -> List[Document]:
-        """Fetch by id, blocking the caller."""
-        return self._call(self.store.aget_by_ids(ids))
-
-    def close(self) -> None:
-        """Close the engine and stop the loop thread."""
-        self._call(self.engine.aclose())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
 
 
 class HandWritten:
@@ -312,7 +273,7 @@ def per_call(url: str, dsn: str, queries: List[List[float]], dim: int, rounds: i
     generated = VectorStore(engine, HashEmbedding(dim), collection_name=TABLE)
     hand = HandWritten(dsn)
     pooled = HandWrittenPooled(dsn)
-    facade = BackgroundLoopStore(single, dim)
+    facade = BackgroundLoopStore(single, TABLE, dim)
     impls: List[Tuple[str, Any]] = [
         ("generated sync VectorStore", generated),
         ("hand-written psycopg", hand),

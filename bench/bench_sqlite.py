@@ -30,15 +30,16 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Coroutine, Dict, List, Optional, Sequence, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from common import BackgroundLoopStore, table  # noqa: E402 - after the sys.path set-up above
 
 from sqlvec._async import AsyncEngine, AsyncVectorStore  # noqa: E402
 from sqlvec._sync import Engine, VectorStore  # noqa: E402
@@ -87,17 +88,6 @@ def ratio(samples: Dict[str, List[float]], name: str, base: str) -> float:
     return statistics.median(a / b for a, b in zip(samples[name], samples[base]))
 
 
-def table(title: str, header: Sequence[str], rows: List[Sequence[str]]) -> None:
-    """Print one aligned table."""
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    print(f"\n{title}")
-    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
-    sys.stdout.flush()
-
-
 def verdict(ok: bool) -> str:
     """How a target reads in a table."""
     return "met" if ok else "NOT MET"
@@ -126,31 +116,6 @@ class HandWritten:
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
-
-
-class BackgroundLoopStore:
-    """The common sync facade: an AsyncVectorStore driven on an event loop in another thread."""
-
-    def __init__(self, url: str, table: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.engine = AsyncEngine.from_url(url)
-        self.store = AsyncVectorStore(self.engine, HashEmbedding(DIM), collection_name=table)
-
-    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def get_by_ids(self, ids: List[str]) -> List[Document]:
-        """Fetch by id, blocking the caller."""
-        return self._call(self.store.aget_by_ids(ids))
-
-    def close(self) -> None:
-        """Close the engine and stop the loop thread."""
-        self._call(self.engine.aclose())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
 
 
 class AsyncioRunStore:
@@ -230,7 +195,7 @@ def per_call(url: str, path: str, rounds: int, calls: int) -> None:
     engine = Engine.from_url(url)
     generated = VectorStore(engine, HashEmbedding(DIM), collection_name=SMALL)
     hand = HandWritten(path, SMALL)
-    background = BackgroundLoopStore(url, SMALL)
+    background = BackgroundLoopStore(url, SMALL, DIM)
     per_run = AsyncioRunStore(url, SMALL)
     per_run_connect = AsyncioRunConnectStore(url, SMALL)
     impls: Dict[str, Any] = {
