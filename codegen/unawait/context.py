@@ -53,9 +53,7 @@ class Context:
 
     def drop_all(self, removed: cst.CSTNode) -> None:
         """A rewrite removed a subtree the pass had counted: one use less of every name in it."""
-        collector = _NameList()
-        removed.visit(collector)
-        for name in collector.names:
+        for name in names_in(removed):
             self.drop(name)
 
     def error(self, node: cst.CSTNode, message: str, hint: str) -> SourceError:
@@ -71,6 +69,30 @@ class _NameList(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.append(node.value)
+
+
+def names_in(node: cst.CSTNode) -> list[str]:
+    """Every Name in a subtree, once per use."""
+    collector = _NameList()
+    node.visit(collector)
+    return collector.names
+
+
+def dotted_expr(dotted: str) -> cst.Attribute | cst.Name:
+    """ "a.b.c" -> Attribute(Attribute(Name(a), b), c)."""
+    parts = dotted.split(".")
+    node: cst.Attribute | cst.Name = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return node
+
+
+def without_leading_blank_lines(statement: Any) -> Any:
+    """A statement that now opens its block or module: no blank lines above it (comments stay)."""
+    lines = list(statement.leading_lines)
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    return statement.with_changes(leading_lines=lines)
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

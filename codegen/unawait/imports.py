@@ -6,7 +6,7 @@ from typing import Union
 
 import libcst as cst
 
-from .context import Context, dotted_name
+from .context import Context, dotted_expr, dotted_name, without_leading_blank_lines
 
 
 def _binding(alias: cst.ImportAlias, from_import: bool) -> str:
@@ -122,10 +122,7 @@ def _insert_at(body: list[cst.BaseStatement]) -> int:
 
 
 def _import_line(dotted: str) -> cst.SimpleStatementLine:
-    node: cst.BaseExpression = cst.Name(dotted.split(".")[0])
-    for part in dotted.split(".")[1:]:
-        node = cst.Attribute(value=node, attr=cst.Name(part))
-    return cst.SimpleStatementLine([cst.Import([cst.ImportAlias(node)])])  # type: ignore[arg-type]
+    return cst.SimpleStatementLine([cst.Import([cst.ImportAlias(dotted_expr(dotted))])])
 
 
 def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
@@ -166,10 +163,7 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
             carried = []
         if at_top:
             # The module now starts here: no blank lines above its first statement.
-            blank: list[cst.EmptyLine] = list(statement.leading_lines)
-            while blank and blank[0].comment is None:
-                blank.pop(0)
-            statement = statement.with_changes(leading_lines=blank)
+            statement = without_leading_blank_lines(statement)
             at_top = False
         body.append(statement)
     if needed:

@@ -6,6 +6,7 @@ from typing import Any
 
 import libcst as cst
 
+from ..context import names_in, without_leading_blank_lines
 from ..rules import ASYNC_BRANCH_MARKER, DROP_MARKER
 from ._base import Rewrite
 
@@ -29,23 +30,6 @@ def is_dropped(node: Any) -> bool:
     return trailing is not None and trailing.comment is not None and trailing.comment.value.strip() == DROP_MARKER
 
 
-class _Names(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
-def _strip_blank_lines(statement: Any) -> Any:
-    """A statement that now opens its block: no blank lines above it (comments stay)."""
-    lines = list(statement.leading_lines)
-    while lines and lines[0].comment is None:
-        lines.pop(0)
-    return statement.with_changes(leading_lines=lines)
-
-
 class AsyncBranches(Rewrite):
     """The marker vocabulary for code that must differ between the two halves."""
 
@@ -61,9 +45,7 @@ class AsyncBranches(Rewrite):
 
     def _forget(self, removed: cst.CSTNode) -> None:
         """Names used only in removed code may leave imports unused: let imports.py check them."""
-        collector = _Names()
-        removed.visit(collector)
-        self.ctx.dropped_names.update(collector.names)
+        self.ctx.dropped_names.update(names_in(removed))
 
     visit_SimpleStatementLine = visit_FunctionDef = visit_ClassDef = _visit_statement
     visit_For = visit_While = visit_With = visit_Try = _visit_statement
@@ -104,10 +86,10 @@ class AsyncBranches(Rewrite):
         if not updated.body:
             return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         if is_dropped(original.body[0]):
-            return updated.with_changes(body=[_strip_blank_lines(updated.body[0]), *updated.body[1:]])
+            return updated.with_changes(body=[without_leading_blank_lines(updated.body[0]), *updated.body[1:]])
         return updated
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if original.body and updated.body and is_dropped(original.body[0]):
-            return updated.with_changes(body=[_strip_blank_lines(updated.body[0]), *updated.body[1:]])
+            return updated.with_changes(body=[without_leading_blank_lines(updated.body[0]), *updated.body[1:]])
         return updated

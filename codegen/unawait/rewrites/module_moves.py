@@ -6,18 +6,9 @@ from typing import Mapping, Union
 
 import libcst as cst
 
-from ..context import Context, dotted_name, qualify
+from ..context import Context, dotted_expr, dotted_name, qualify
 from ..rules import MODULE_MOVES, MODULE_MOVES_BY_PROFILE
 from ._base import Rewrite
-
-
-def _expr(dotted: str) -> cst.Attribute | cst.Name:
-    """ "a.b.c" -> Attribute(Attribute(Name(a), b), c)."""
-    parts = dotted.split(".")
-    node: cst.Attribute | cst.Name = cst.Name(parts[0])
-    for part in parts[1:]:
-        node = cst.Attribute(value=node, attr=cst.Name(part))
-    return node
 
 
 class ModuleMoves(Rewrite):
@@ -48,7 +39,7 @@ class ModuleMoves(Rewrite):
         if module == "builtins":
             return cst.Name(name, lpar=updated.lpar, rpar=updated.rpar)
         self.ctx.needed_modules.add(module)
-        return _expr(f"{module}.{name}").with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        return dotted_expr(f"{module}.{name}").with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
@@ -79,7 +70,7 @@ class ModuleMoves(Rewrite):
                 cst.SimpleStatementLine(
                     [
                         cst.ImportFrom(
-                            module=_expr(new_module),
+                            module=dotted_expr(new_module),
                             names=[cst.ImportAlias(cst.Name(new_name), asname=asname)],
                         )
                     ]

@@ -6,7 +6,7 @@ from typing import Any, Sequence, Union
 
 import libcst as cst
 
-from ..context import dotted_name, qualify
+from ..context import dotted_name, qualify, without_leading_blank_lines
 from ._base import Rewrite
 
 _MARKS = {"asyncio", "anyio", "trio"}
@@ -61,7 +61,7 @@ class PytestMarks(Rewrite):
         self._carry = carry
         return tuple(kept)
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+    def _leave_decorated(self, original: Any, updated: Any) -> Any:
         kept = self._strip(original, updated.decorators)
         if kept is None:
             return updated
@@ -71,6 +71,8 @@ class PytestMarks(Rewrite):
                 lines_after_decorators=[*self._carry, *updated.lines_after_decorators],
             )
         return updated.with_changes(decorators=kept)
+
+    leave_FunctionDef = leave_ClassDef = _leave_decorated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         """`@pytest_asyncio.fixture(scope="module", loop_scope="module")` -> `@pytest.fixture(scope="module")`."""
@@ -87,26 +89,11 @@ class PytestMarks(Rewrite):
             args[-1] = args[-1].with_changes(comma=updated.args[-1].comma)
         return updated.with_changes(args=args)
 
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        kept = self._strip(original, updated.decorators)
-        if kept is None:
-            return updated
-        if self._carry:
-            return updated.with_changes(
-                decorators=kept,
-                lines_after_decorators=[*self._carry, *updated.lines_after_decorators],
-            )
-        return updated.with_changes(decorators=kept)
-
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
         """A class body that began with `pytestmark = ...` now begins at its next statement: no blank lines above it."""
         if not (original.body and updated.body and _removed_whole(original.body[0])):
             return updated
-        first: Any = updated.body[0]  # a simple or compound statement: both have leading_lines
-        lines = list(first.leading_lines)
-        while lines and lines[0].comment is None:
-            lines.pop(0)
-        return updated.with_changes(body=[first.with_changes(leading_lines=lines), *updated.body[1:]])
+        return updated.with_changes(body=[without_leading_blank_lines(updated.body[0]), *updated.body[1:]])
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine

@@ -6,18 +6,9 @@ from typing import Union
 
 import libcst as cst
 
-from ..context import Context, dotted_name
+from ..context import Context, dotted_expr, dotted_name
 from ..naming import Rename
 from ._base import Rewrite
-
-
-def dotted_expr(dotted: str) -> cst.BaseExpression:
-    """ "a.b" -> the expression node for it."""
-    parts = dotted.split(".")
-    node: cst.BaseExpression = cst.Name(parts[0])
-    for part in parts[1:]:
-        node = cst.Attribute(value=node, attr=cst.Name(part))
-    return node
 
 
 class RenameNames(Rewrite):

@@ -6,17 +6,8 @@ import dataclasses
 
 import libcst as cst
 
-from ..context import Context, dotted_name
+from ..context import Context, dotted_name, names_in
 from ._base import Rewrite
-
-
-class _CollectNames(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
 
 
 class StringAnnotations(Rewrite):
@@ -99,9 +90,7 @@ class StringAnnotations(Rewrite):
             return updated
         for _node, rule, before, after in inner.changes:
             self.ctx.record(original, rule, before, after)
-        collector = _CollectNames()
-        new.visit(collector)
-        self.ctx.string_names.update(collector.names)
+        self.ctx.string_names.update(names_in(new))
         if not inner.changes:
             return updated
         code = cst.Module([]).code_for_node(new)
