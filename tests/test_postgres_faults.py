@@ -20,7 +20,7 @@ from sqlvec._async.vectorstore import AsyncVectorStore
 from sqlvec._drivers.postgres import AsyncPostgresDriver, PostgresDriver
 from sqlvec.embeddings import HashEmbedding
 from sqlvec.errors import SqlvecError
-from sqlvec.pool import DatabaseError, PoolTimeoutError, RequestTimeoutError
+from sqlvec.pool import DatabaseConnectionError, DatabaseError, PoolTimeoutError, RequestTimeoutError
 
 try:
     from tests.postgres_server import PostgresServer, wait_until_accepting
@@ -678,3 +678,70 @@ async def test_async_cockroach_dialect_store_scenario_on_postgres(dsn: str) -> N
         assert await store.acount({"n": {"$gte": 2}}) == 1
         assert await store.adelete(filter={"kind": "sky"}) == 1
         await engine.adrop_table(table)
+
+
+# -- a backend that dies while running a statement --------------------------------------------
+
+#: Kills the backend running it, as a server-side crash (SIGILL, OOM kill) would.
+_KILL_OWN_BACKEND = "SELECT pg_terminate_backend(pg_backend_pid())"
+
+
+@pytest.mark.asyncio
+async def test_async_backend_dying_mid_statement_is_retried_once_and_said_so(dsn: str) -> None:
+    driver = AsyncPostgresDriver.from_url(dsn)
+    calls = 0
+
+    async def crash(conn: Any) -> None:
+        nonlocal calls
+        calls += 1
+        await conn.execute(_KILL_OWN_BACKEND)
+
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseConnectionError, match="closed the connection while running") as info:
+            await driver.run(crash, idempotent=True)
+        # Once more for a connection that was merely stale; not again for a statement that kills it.
+        assert (calls, driver.retries) == (2, 1)
+        assert "2 times" in str(info.value)
+        assert time.monotonic() - started < 5
+    finally:
+        await driver.close()
+
+
+def test_sync_backend_dying_mid_statement_is_retried_once_and_said_so(dsn: str) -> None:
+    driver = PostgresDriver.from_url(dsn)
+    calls = 0
+
+    def crash(conn: Any) -> None:
+        nonlocal calls
+        calls += 1
+        conn.execute(_KILL_OWN_BACKEND)
+
+    try:
+        with pytest.raises(DatabaseConnectionError, match="closed the connection while running") as info:
+            driver.run(crash, idempotent=True)
+        assert (calls, driver.retries) == (2, 1)
+        assert "2 times" in str(info.value)
+    finally:
+        driver.close()
+
+
+def test_sync_stream_whose_backend_dies_is_retried_once(dsn: str) -> None:
+    driver = PostgresDriver.from_url(dsn)
+    try:
+        with pytest.raises(DatabaseConnectionError, match="closed the connection while running"):
+            list(_sync_rows(driver, "SELECT 1", before=[_KILL_OWN_BACKEND]))
+        assert driver.retries == 1
+    finally:
+        driver.close()
+
+
+@pytest.mark.asyncio
+async def test_async_stream_whose_backend_dies_is_retried_once(dsn: str) -> None:
+    driver = AsyncPostgresDriver.from_url(dsn)
+    try:
+        with pytest.raises(DatabaseConnectionError, match="closed the connection while running"):
+            _ = [r async for r in _async_rows(driver, "SELECT 1", before=[_KILL_OWN_BACKEND])]
+        assert driver.retries == 1
+    finally:
+        await driver.close()

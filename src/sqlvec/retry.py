@@ -32,8 +32,17 @@ SESSION_LOST_SQLSTATES = frozenset(
     }
 )
 
+#: Retries of one request after its session died under it. One covers a pooled connection that
+#: went stale; a statement that kills its backend (a server crash) must not be sent again and again.
+LOST_SESSION_RETRIES = 1
+
 #: The outcome of the transaction is unknown (CockroachDB reports it after ambiguous commits).
 RESULT_UNKNOWN_SQLSTATES = frozenset({"40003"})  # statement_completion_unknown
+
+
+def session_lost(sqlstate: Optional[str], connection_lost: bool) -> bool:
+    """Whether a failure means the session ended under the request (connection closed, backend gone)."""
+    return connection_lost or sqlstate in SESSION_LOST_SQLSTATES
 
 
 def is_transient(sqlstate: Optional[str], connection_lost: bool, idempotent: bool) -> bool:
@@ -102,6 +111,13 @@ class RetryPolicy:
         sqlstate: Optional[str],
         connection_lost: bool,
         idempotent: bool,
+        losses: int = 0,
     ) -> bool:
-        """Whether attempt number `attempt` (1-based) that failed this way gets another try."""
+        """Whether attempt number `attempt` (1-based) that failed this way gets another try.
+
+        `losses` counts the attempts of this request whose session died, this one included:
+        past LOST_SESSION_RETRIES + 1 of them, the request is not sent again.
+        """
+        if session_lost(sqlstate, connection_lost) and losses > LOST_SESSION_RETRIES:
+            return False
         return attempt < self.attempts and is_transient(sqlstate, connection_lost, idempotent)

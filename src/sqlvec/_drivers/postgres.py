@@ -71,7 +71,7 @@ from ..pool import (
     PoolTimeoutError,
     RequestTimeoutError,
 )
-from ..retry import RetryPolicy
+from ..retry import RetryPolicy, session_lost
 from .base import Hit
 from .pgsql import COCKROACHDB, POSTGRESQL, PgSQL, spec_from_json, spec_to_json
 
@@ -201,8 +201,10 @@ def _failure(exc: BaseException) -> Optional[Tuple[Optional[str], bool]]:
     return state, lost
 
 
-def _translate(exc: Exception, settings: PostgresSettings, table: Optional[str], timed_out: bool) -> Exception:
-    """The sqlvec error a caller sees for a psycopg or pool failure."""
+def _translate(
+    exc: Exception, settings: PostgresSettings, table: Optional[str], timed_out: bool, losses: int = 0
+) -> Exception:
+    """The sqlvec error a caller sees for a psycopg or pool failure (`losses`: attempts whose session died)."""
     if isinstance(exc, SqlvecError):
         return exc
     request_timeout = settings.pool.request_timeout or 0.0
@@ -217,6 +219,15 @@ def _translate(exc: Exception, settings: PostgresSettings, table: Optional[str],
     failure = _failure(exc)
     if failure is not None:
         state, lost = failure
+        if losses:
+            # The session died while a statement of this request ran, on every attempt: a
+            # crash of the server's backend (or a restart) rather than a network that cannot connect.
+            tries = f"{losses} time" + ("s" if losses > 1 else "")
+            return DatabaseConnectionError(
+                f"the server closed the connection while running the request ({tries}; "
+                f"its backend may have crashed on it: see the server's log): {str(exc).strip()}",
+                state,
+            )
         if lost or (state or "").startswith("57P"):
             return DatabaseConnectionError(f"connection to the database failed: {exc}", state)
         return DatabaseError(str(exc), state)
@@ -432,6 +443,7 @@ class AsyncPostgresDriver:
             pool = self.pool
         limit = self.settings.client_deadline() if deadline == -1.0 else deadline
         attempt = 0
+        losses = 0  # attempts of this request whose session died under them
         while True:
             attempt += 1
             timed_out = False
@@ -450,17 +462,18 @@ class AsyncPostgresDriver:
                     await pool.putconn(conn)
             except Exception as exc:
                 failure = _failure(exc)
+                losses += failure is not None and session_lost(*failure)
                 if (
                     not timed_out
                     and failure is not None
-                    and self.settings.retry.should_retry(attempt, *failure, idempotent)
+                    and self.settings.retry.should_retry(attempt, *failure, idempotent, losses)
                 ):
                     self.retries += 1
                     await asyncio.sleep(self.settings.retry.backoff(attempt))
                     continue
                 if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
                     self._collections.pop(table, None)
-                raise _translate(exc, self.settings, table, timed_out) from exc
+                raise _translate(exc, self.settings, table, timed_out, losses) from exc
 
     async def run(
         self,
@@ -731,6 +744,7 @@ class AsyncPostgresDriver:
         pool = self.pool
         limit = self.settings.client_deadline()
         attempt = 0
+        losses = 0  # attempts of this request whose session died under them
         while True:
             attempt += 1
             yielded = timed_out = False
@@ -758,20 +772,21 @@ class AsyncPostgresDriver:
                 return
             except Exception as exc:
                 failure = _failure(exc)
+                losses += failure is not None and session_lost(*failure)
                 # Rows already handed out cannot be taken back: only a stream that has not
                 # yielded yet starts again.
                 if (
                     not yielded
                     and not timed_out
                     and failure is not None
-                    and self.settings.retry.should_retry(attempt, *failure, True)
+                    and self.settings.retry.should_retry(attempt, *failure, True, losses)
                 ):
                     self.retries += 1
                     await asyncio.sleep(self.settings.retry.backoff(attempt))
                     continue
                 if isinstance(exc, psycopg.errors.UndefinedTable):
                     self._collections.pop(table, None)
-                raise _translate(exc, self.settings, table, timed_out) from exc
+                raise _translate(exc, self.settings, table, timed_out, losses) from exc
 
     async def iter_documents(
         self, table: str, where: Optional[Filter], batch_size: int
@@ -1023,6 +1038,7 @@ class PostgresDriver:
             pool = self.pool
         limit = self.settings.client_deadline() if deadline == -1.0 else deadline
         attempt = 0
+        losses = 0  # attempts of this request whose session died under them
         while True:
             attempt += 1
             entry: Optional[List[Any]] = None
@@ -1054,17 +1070,18 @@ class PostgresDriver:
             except Exception as exc:
                 timed_out = entry is not None and bool(entry[2])
                 failure = _failure(exc)
+                losses += failure is not None and session_lost(*failure)
                 if (
                     not timed_out
                     and failure is not None
-                    and self.settings.retry.should_retry(attempt, *failure, idempotent)
+                    and self.settings.retry.should_retry(attempt, *failure, idempotent, losses)
                 ):
                     self.retries += 1
                     time.sleep(self.settings.retry.backoff(attempt))
                     continue
                 if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
                     self._collections.pop(table, None)
-                raise _translate(exc, self.settings, table, timed_out) from exc
+                raise _translate(exc, self.settings, table, timed_out, losses) from exc
 
     def run(
         self,
@@ -1343,6 +1360,7 @@ class PostgresDriver:
         pool = self.pool
         limit = self.settings.client_deadline()
         attempt = 0
+        losses = 0  # attempts of this request whose session died under them
         while True:
             attempt += 1
             yielded = False
@@ -1373,20 +1391,21 @@ class PostgresDriver:
             except Exception as exc:
                 timed_out = bool(fired)
                 failure = _failure(exc)
+                losses += failure is not None and session_lost(*failure)
                 # Rows already handed out cannot be taken back: only a stream that has not
                 # yielded yet starts again.
                 if (
                     not yielded
                     and not timed_out
                     and failure is not None
-                    and self.settings.retry.should_retry(attempt, *failure, True)
+                    and self.settings.retry.should_retry(attempt, *failure, True, losses)
                 ):
                     self.retries += 1
                     time.sleep(self.settings.retry.backoff(attempt))
                     continue
                 if isinstance(exc, psycopg.errors.UndefinedTable):
                     self._collections.pop(table, None)
-                raise _translate(exc, self.settings, table, timed_out) from exc
+                raise _translate(exc, self.settings, table, timed_out, losses) from exc
 
     def iter_documents(self, table: str, where: Optional[Filter], batch_size: int) -> Generator[Document, None, None]:
         """Every matching document ordered by id, from one snapshot, `batch_size` rows per fetch."""
