@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["codegen", "tests"]
 nox.options.default_venv_backend = "venv"
 
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+#: The PostgreSQL half of the test matrix runs on the oldest and the newest Python only: the
+#: server, psycopg and the driver code behave the same in between, and that half costs minutes
+#: per interpreter. unawait and the SQLite half run on all five.
+POSTGRES_PYTHONS = ("3.9", "3.13")
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
@@ -18,10 +26,30 @@ def install_project(session: nox.Session, *groups: str) -> None:
         session.install(*nox.project.dependency_groups(PYPROJECT, *groups))
 
 
-@nox.session(python="3.11")
+def install_once(session: nox.Session, *args: str) -> None:
+    """`session.install(*args)`, skipped when this venv already has exactly that installed.
+
+    The stamp records the arguments and the pyproject files they name; the installs are
+    editable, so code changes need no reinstall, and a changed dependency list does. A venv
+    that nox recreates has no stamp, so a fresh machine installs as usual.
+    """
+    sources = sorted({"pyproject.toml", "codegen/pyproject.toml"})
+    key = hashlib.sha256(
+        json.dumps([args, [Path(path).read_text() for path in sources]]).encode()
+    ).hexdigest()
+    stamp = Path(session.virtualenv.location) / ".installed-for"
+    if stamp.exists() and stamp.read_text() == key:
+        session.log("installed packages are up to date (--reuse-venv=never rebuilds the venv)")
+        return
+    session.install(*args)
+    stamp.write_text(key)
+
+
+# reuse_venv: the maintainers' daily command must not rebuild its venv on every run.
+@nox.session(python="3.11", reuse_venv=True)
 def codegen(session: nox.Session) -> None:
     """Regenerate the sync code from the async code (`-- --check` verifies and writes nothing)."""
-    session.install("-e", "./codegen")
+    install_once(session, "-e", "./codegen")
     session.run("unawait", *session.posargs)
 
 
@@ -29,7 +57,19 @@ def codegen(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite: unawait, the async client and the generated sync client."""
     install_project(session, "test")
-    session.run("pytest", *session.posargs)
+    args = list(session.posargs)
+    if not args and session.python not in POSTGRES_PYTHONS:
+        session.log(f"PostgreSQL tests run on Python {' and '.join(POSTGRES_PYTHONS)} only; here: -m 'not postgres'")
+        args = ["-m", "not postgres"]
+    session.run("pytest", *args)
+
+
+@nox.session(python="3.11")
+def build(session: nox.Session) -> None:
+    """Build the wheels and sdists of sqlvec and unawait into dist/."""
+    session.install("build")
+    session.run("python", "-m", "build", "--outdir", "dist", ".")
+    session.run("python", "-m", "build", "--outdir", "dist", "codegen")
 
 
 @nox.session(python="3.11")
