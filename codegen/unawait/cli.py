@@ -12,7 +12,8 @@ Exit codes
     1  --check found differences: stale, missing, orphaned, or edited by hand; or a hand-written
        file sits where a generated one belongs (it is never overwritten)
     2  errors in source files (syntax errors, async code with no sync meaning)
-    3  configuration, usage or file-system error
+    3  configuration, usage or file-system error (a file that cannot be read or written, or is
+       not a regular file)
     4  unawait failed on a file: a bug, please report it
 """
 
@@ -157,7 +158,7 @@ def _print_report(report: Report, args: argparse.Namespace, out: TextIO, err: Te
             file=err,
         )
     elif report.applied:
-        shown = (Status.CREATED, Status.UPDATED, Status.DELETED, Status.UNCHANGED)
+        shown = (Status.CREATED, Status.UPDATED, Status.DELETED, Status.UNCHANGED, Status.FAILED, Status.REFUSED)
         parts = [f"{counts[s]} {s.value}" for s in shown if counts.get(s)]
         print(f"unawait: {', '.join(parts) or 'no files'} ({seconds:.2f}s)", file=err)
     if args.verbose:

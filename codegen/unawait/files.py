@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from . import disk
 from .cache import (
     CACHE_FOLDER,
     CACHE_FORMAT,
@@ -20,7 +22,7 @@ from .cache import (
     scan_entry,
 )
 from .config import Config
-from .disk import inside, remove_generated, write_atomic
+from .disk import NotRegularFile, TooLarge, inside, read_regular, remove_generated, write_atomic
 from .errors import SourceError
 from .plan import Job, Plan, excluded, plan_trees, rel_path
 from .report import OUT_OF_DATE, FileResult, Problem, Report, Status
@@ -141,8 +143,18 @@ class _Run:
         sources: list[_Source] = []
         for job in self.plan.jobs:
             try:
-                src = _Source(job, job.source.read_bytes())
+                # The limit is looked up on each run, in disk, so that it can be substituted.
+                src = _Source(job, read_regular(job.source, disk.MAX_FILE_BYTES))
                 src.text, src.encoding = decode_source(src.data, job.source_rel)
+            except NotRegularFile as exc:
+                self.fail("io", job.source_rel, f"{exc}; skipped")
+                self.results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.FAILED)
+                continue
+            except TooLarge as exc:
+                hint = "split the module, or list it in [tool.unawait] exclude"
+                self.fail("source", job.source_rel, f"{exc}; skipped", hint=hint)
+                self.results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.FAILED)
+                continue
             except OSError as exc:
                 self.fail("io", job.source_rel, f"cannot read: {exc.strerror or exc}")
                 self.results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.FAILED)
@@ -197,7 +209,7 @@ class _Run:
                 results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.REFUSED)
                 continue
             try:
-                src.dest_data = job.dest.read_bytes()
+                src.dest_data = read_regular(job.dest)
             except FileNotFoundError:
                 src.dest_data = None
             except OSError as exc:
@@ -273,7 +285,12 @@ class _Run:
                     results[rel] = FileResult(rel, None, Status.STRAY)
                 continue
             try:
-                data = path.read_bytes()
+                data = read_regular(path)
+            except FileNotFoundError:  # deleted meanwhile (by a concurrent run): nothing to do
+                continue
+            except NotRegularFile as exc:
+                self.fail("io", rel, f"{exc}; skipped")
+                continue
             except OSError as exc:
                 self.fail("io", rel, f"cannot read: {exc.strerror or exc}")
                 continue
@@ -287,21 +304,29 @@ class _Run:
         return deletes
 
     def apply(self, writes: list[tuple[_Source, bytes]], deletes: list[tuple[Path, Path]]) -> None:
-        """6. Write, delete orphans and leftovers, save the cache (never in check, diff or explain mode)."""
-        config = self.config
+        """6. Write, delete orphans and leftovers, save the cache (never in check, diff or explain mode).
+
+        A file that could not be written or deleted is reported as failed, with the reason: the
+        report only ever says "created", "updated" or "deleted" of what this run did.
+        """
+        config, results = self.config, self.results
+        hint = f"fix the permissions or free space, then run: {config.command}"
         for src, new in writes:
             try:
                 src.job.dest.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(src.job.dest, new, src.job.source.stat().st_mode & 0o777)
             except OSError as exc:
-                hint = f"fix the permissions or free space, then run: {config.command}"
                 self.fail("io", src.job.dest_rel, f"cannot write: {exc.strerror or exc}", hint=hint)
                 self.store.outputs.pop(src.key, None)
+                results[src.job.dest_rel] = dataclasses.replace(results[src.job.dest_rel], status=Status.FAILED)
         for path, stop in deletes:
+            rel = rel_path(path, config.root)
             try:
-                remove_generated(path, stop)
+                if not remove_generated(path, stop):
+                    del results[rel]  # a concurrent run deleted it first: not this run's doing
             except OSError as exc:
-                self.fail("io", rel_path(path, config.root), f"cannot delete: {exc.strerror or exc}")
+                self.fail("io", rel, f"cannot delete: {exc.strerror or exc}", hint=hint)
+                results[rel] = dataclasses.replace(results[rel], status=Status.FAILED)
         for leftover in self.plan.leftovers:
             with contextlib.suppress(OSError):
                 leftover.unlink()
