@@ -64,7 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     out = parser.add_mutually_exclusive_group()
     out.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     out.add_argument("-v", "--verbose", action="store_true", help="print every file, also unchanged ones")
-    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: up to 2)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: as many as the work and the free CPUs pay for)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write .unawait_cache/")
     parser.add_argument("--version", action="version", version=f"unawait {_version()}")
     return parser

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -28,7 +27,7 @@ from .plan import Job, Plan, excluded, plan_trees, rel_path
 from .report import OUT_OF_DATE, FileResult, Problem, Report, Status
 from .scan import ProjectNames
 from .text import HEADER, HEADER_PREFIX, add_header, decode_source, header_source, unified_diff
-from .workers import Workers, WorkResult, available_cpus, convert_chunk, scan_chunk
+from .workers import Workers, WorkResult, available_cpus, convert_one, free_cpus, scan_one
 
 if TYPE_CHECKING:
     from .generate import Change
@@ -46,13 +45,13 @@ __all__ = [
     "FileResult",
     "Job",
     "Plan",
-    "ProcessPoolExecutor",
     "Problem",
     "Report",
     "Status",
     "Workers",
     "add_header",
     "available_cpus",
+    "free_cpus",
     "code_fingerprint",
     "config_fingerprint",
     "decode_source",
@@ -65,7 +64,8 @@ __all__ = [
     "write_atomic",
 ]
 
-#: Below this many bytes of source to convert, starting worker processes costs more than it saves.
+#: Bytes of source each worker process must have to convert: below it, starting one more worker
+#: (a process that imports libcst) costs more than it saves.
 PARALLEL_MIN_BYTES = 32_000
 #: The stdlib scan is ~10x cheaper than conversion, so it needs more work to be worth sharing.
 PARALLEL_MIN_SCAN_BYTES = 320_000
@@ -94,10 +94,11 @@ def run(
     cache: bool = True,
 ) -> Report:
     """Generate every tree of config; with check, diff or explain write nothing and report instead."""
-    # jobs: worker processes, by default up to 2 of the CPUs this process may run on.
+    # jobs: worker processes; by default as many as the work pays for and the CPUs free allow
+    # (one for a small tree or a single big file). Parsing always runs in worker processes, so
+    # that a crash in libcst's native parser costs one file; jobs=0 runs in this process.
     # cache: read, and when writing update, .unawait_cache/ in config.root.
-    # The pool class is looked up here, in this module, so that it can be substituted.
-    workers = Workers(min(2, available_cpus()) if jobs is None else jobs, ProcessPoolExecutor)
+    workers = Workers(jobs)
     try:
         return _run(config, check, diff, explain, workers, cache)
     finally:
@@ -173,7 +174,7 @@ class _Run:
         """1b. Scan the sources the cache knew nothing of; the project's names and the sources scanned."""
         unscanned = [s for s in sources if s.names is None]
         scanned = self.workers.map(
-            scan_chunk,
+            scan_one,
             [(s.text, s.job.source_rel) for s in unscanned],
             [len(s.data) for s in unscanned],
             PARALLEL_MIN_SCAN_BYTES,
@@ -184,7 +185,7 @@ class _Run:
             if result[0] == "ok":
                 src.names = result[1]
             else:
-                self._record_failure(result, src.job)
+                self._record_failure(result, src.job, "reading")
         project = ProjectNames()
         for src in sources:
             if src.names is not None:
@@ -228,7 +229,7 @@ class _Run:
     def convert(self, convert: list[_Source], project: ProjectNames) -> list[WorkResult]:
         """3. Convert what the cache could not vouch for (in worker processes if worth it)."""
         return self.workers.map(
-            convert_chunk,
+            convert_one,
             [(s.text, s.job.source_rel) for s in convert],
             [len(s.data) for s in convert],
             PARALLEL_MIN_BYTES,
@@ -244,7 +245,7 @@ class _Run:
         for src, result in zip(convert, converted):
             job = src.job
             if result[0] != "ok":
-                self._record_failure(result, job)
+                self._record_failure(result, job, "converting")
                 continue
             code, changes = result[1], result[2]
             try:
@@ -357,10 +358,16 @@ class _Run:
             unused_keywords=unused_keywords,
         )
 
-    def _record_failure(self, result: WorkResult, job: Job) -> None:
+    def _record_failure(self, result: WorkResult, job: Job, doing: str) -> None:
         if result[0] == "source":
             _, message, line, column, hint = result
             self.fail("source", job.source_rel, message, line, column, hint)
+        elif result[0] == "crashed":
+            hint = (
+                "the other files were generated; this is a bug (perhaps in libcst's native parser, "
+                "e.g. on very deeply nested code): please report it"
+            )
+            self.fail("internal", job.source_rel, f"unawait crashed {doing} this file: {result[1]}", hint=hint)
         else:
             self.fail(
                 "internal",

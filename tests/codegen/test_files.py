@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import shutil
+import signal
 import stat
 import sys
 from pathlib import Path
@@ -87,7 +89,7 @@ def statuses(report: Report) -> dict[str, Status]:
 
 
 def count_conversions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Spy on the core: the paths it is asked to convert (runs must use jobs=1 to see them)."""
+    """Spy on the core: the paths it is asked to convert (runs must use jobs=0 to see them)."""
     calls: list[str] = []
     real = generate.transform_module
 
@@ -517,7 +519,7 @@ def test_a_crash_in_the_core_is_exit_4_and_spares_the_other_files(
 
     monkeypatch.setattr(generate, "transform_module", crash)
     config = project(tmp_path, {"pkg/_async/crash.py": "crash = 1\n"})
-    report = run(config, jobs=1)
+    report = run(config, jobs=0)
     assert report.exit_code == 4
     assert report.problems[0].path == "pkg/_async/crash.py"
     assert "RuntimeError: boom" in report.problems[0].message
@@ -602,14 +604,14 @@ def test_an_unchanged_tree_converts_nothing_and_one_edit_converts_one_file(
 ) -> None:
     calls = count_conversions(monkeypatch)
     config = project(tmp_path, {"pkg/_async/sub/client.py": CLIENT})
-    run(config, jobs=1)
+    run(config, jobs=0)
     assert len(calls) == 3
     calls.clear()
-    assert run(config, jobs=1).exit_code == 0
-    assert run(config, jobs=1, check=True).exit_code == 0
+    assert run(config, jobs=0).exit_code == 0
+    assert run(config, jobs=0, check=True).exit_code == 0
     assert calls == []
     write(tmp_path, {"pkg/_async/sub/client.py": CLIENT + "# edited\n"})
-    run(config, jobs=1)
+    run(config, jobs=0)
     assert calls == ["pkg/_async/sub/client.py"]
 
 
@@ -640,10 +642,10 @@ def test_the_cache_key_holds_the_names_of_the_whole_project(tmp_path: Path, monk
 
     monkeypatch.setattr(generate, "transform_module", core)
     config = project(tmp_path, {"pkg/_async/plain.py": "x = 1\n"})
-    run(config, jobs=1)
+    run(config, jobs=0)
     assert (tmp_path / "pkg/_sync/plain.py").read_text().endswith("# ['fetch']\n")
     write(tmp_path, {"pkg/_async/more.py": "async def more():\n    pass\n"})
-    run(config, jobs=1)
+    run(config, jobs=0)
     assert (tmp_path / "pkg/_sync/plain.py").read_text().endswith("# ['fetch', 'more']\n")
 
 
@@ -712,32 +714,94 @@ def test_the_cache_folder_ignores_itself(tmp_path: Path) -> None:
 # --- workers ---------------------------------------------------------------------------------
 
 
+def count_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on the pool: one entry per worker process started."""
+    from unawait import workers
+
+    started: list[int] = []
+    real = workers._Worker.__init__
+
+    def counting(self: Any, *args: Any) -> None:
+        started.append(1)
+        real(self, *args)
+
+    monkeypatch.setattr(workers._Worker, "__init__", counting)
+    return started
+
+
 def test_parallel_and_serial_runs_write_identical_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from unawait import files
-
-    pools: list[int] = []
-
-    class CountingPool(files.ProcessPoolExecutor):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            pools.append(1)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(files, "ProcessPoolExecutor", CountingPool)
-    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(files, "PARALLEL_MIN_SCAN_BYTES", 0)
+    started = count_workers(monkeypatch)
     sources: dict[str, str | bytes] = {
         f"pkg/_async/m{i}.py": f"async def job{i}(x):\n    await step{i}(x)\n" + "# padding\n" * i for i in range(12)
     }
     sources["pkg/_async/sub/client.py"] = CLIENT
-    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    serial, parallel, inline = tmp_path / "serial", tmp_path / "parallel", tmp_path / "inline"
     a = run(project(serial, sources), jobs=1)
+    assert len(started) == 1
     b = run(project(parallel, sources), jobs=2)
-    assert pools == [1]
-    assert dest_files(serial) == dest_files(parallel)
+    assert len(started) == 3
+    c = run(project(inline, sources), jobs=0)
+    assert len(started) == 3  # jobs=0: in this process
+    assert dest_files(serial) == dest_files(parallel) == dest_files(inline)
     assert [(f.dest, f.status) for f in a.files] == [(f.dest, f.status) for f in b.files]
+    assert [(f.dest, f.status) for f in a.files] == [(f.dest, f.status) for f in c.files]
     write(parallel, {"pkg/_async/m3.py": "async def broken(:\n"})
-    c = run(make_config(parallel), jobs=2)
-    assert [str(p) for p in c.problems][0].startswith("pkg/_async/m3.py:1:")
+    d = run(make_config(parallel), jobs=2)
+    assert [str(p) for p in d.problems][0].startswith("pkg/_async/m3.py:1:")
+
+
+def test_a_tree_the_cache_vouches_for_starts_no_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = project(tmp_path)
+    run(config)
+    started = count_workers(monkeypatch)
+    assert run(config).exit_code == 0
+    assert run(config, check=True).exit_code == 0
+    assert started == []
+
+
+@pytest.mark.parametrize(
+    ("weights", "min_bytes", "cpus", "count"),
+    [
+        pytest.param([], 1000, 2, 0, id="no work, no worker"),
+        pytest.param([500, 400, 300], 1000, 2, 1, id="too little work for a second worker"),
+        pytest.param([60_000, 1_000, 2_000], 1000, 2, 1, id="one big file gets one worker"),
+        pytest.param([3_000] * 10, 1000, 2, 2, id="enough work for every free CPU"),
+        pytest.param([3_000] * 10, 1000, 1, 1, id="never more workers than CPUs free"),
+        pytest.param([3_000] * 10, 1000, 64, 10, id="never more workers than files"),
+        pytest.param([9_000, 3_000, 3_000, 3_000], 1000, 4, 2, id="no more than total / largest"),
+    ],
+)
+def test_worker_count(weights: list[int], min_bytes: int, cpus: int, count: int) -> None:
+    from unawait.workers import worker_count
+
+    assert worker_count(weights, min_bytes, cpus) == count
+
+
+def test_free_cpus_leaves_out_what_the_load_keeps_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from unawait import workers
+
+    monkeypatch.setattr(workers, "available_cpus", lambda: 4)
+    for load, free in [(0.0, 4), (1.0, 4), (2.0, 3), (3.6, 1), (40.0, 1)]:
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        assert workers.free_cpus() == free, load
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the patched core reaches workers only by fork")
+def test_big_files_are_converted_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "order.log"
+    real = generate.transform_module
+
+    def logged(source: str, config: Config | None = None, **kwargs: Any) -> generate.Output:
+        with log.open("a") as f:
+            f.write(kwargs["path"] + "\n")
+        return real(source, config, **kwargs)
+
+    monkeypatch.setattr(generate, "transform_module", logged)
+    sizes = {"a.py": 1, "b.py": 30, "c.py": 5, "d.py": 30}
+    config = project(tmp_path / "p", {f"pkg/_async/{n}": "x = 1\n" * k for n, k in sizes.items()})
+    run(config, jobs=1)
+    order = [line.rsplit("/", 1)[1] for line in log.read_text().splitlines()]
+    assert order == ["b.py", "d.py", "fetch.py", "c.py", "a.py", "__init__.py"]
 
 
 def test_report_order_follows_the_plan(tmp_path: Path) -> None:
@@ -764,22 +828,41 @@ def test_the_scan_cache_is_keyed_by_the_scan_options(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the patched core reaches workers only by fork")
-def test_a_dead_worker_is_reported_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from unawait import files
-
+@pytest.mark.parametrize("jobs", [None, 1, 2], ids=["default jobs", "one worker", "two workers"])
+@pytest.mark.parametrize(
+    ("death", "how"),
+    [
+        pytest.param(
+            lambda: (faulthandler.disable(), os.kill(os.getpid(), signal.SIGSEGV)),  # no dump in the test log
+            "signal 11 (SIGSEGV)",
+            id="segfault",
+        ),
+        pytest.param(lambda: os._exit(1), "exit code 1", id="exit"),
+    ],
+)
+def test_a_worker_dying_on_one_file_costs_only_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int | None, death: Any, how: str
+) -> None:
     real = generate.transform_module
 
     def die(source: str, config: Config | None = None, **kwargs: Any) -> generate.Output:
         if "die" in source:
-            os._exit(1)
+            death()
         return real(source, config, **kwargs)
 
     monkeypatch.setattr(generate, "transform_module", die)
-    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
-    config = project(tmp_path, {"pkg/_async/die.py": "die = 1\n" * 50})
-    report = run(config, jobs=2)
+    sources: dict[str, str | bytes] = {f"pkg/_async/m{i}.py": FETCH * 200 for i in range(6)}
+    config = project(tmp_path, {**sources, "pkg/_async/die.py": "die = 1\n" * 50})
+    report = run(config, jobs=jobs)
     assert report.exit_code == 4
-    assert any("a worker process failed" in p.message for p in report.problems)
+    [problem] = report.problems
+    assert (problem.kind, problem.path) == ("internal", "pkg/_async/die.py")
+    assert problem.message == f"unawait crashed converting this file: {how}"
+    assert statuses(report)["pkg/_sync/die.py"] is Status.FAILED
+    assert not (tmp_path / "pkg/_sync/die.py").exists()
+    for i in range(6):  # every neighbour is still generated
+        assert statuses(report)[f"pkg/_sync/m{i}.py"] is Status.CREATED
+        assert (tmp_path / f"pkg/_sync/m{i}.py").read_bytes().endswith(b"def fetch():\n    other()\n")
     assert [p for p in tmp_path.rglob("*") if "unawait-tmp" in p.name] == []
 
 
