@@ -11,6 +11,9 @@ from pathlib import Path
 
 #: The suffix of a temporary file that write_atomic has not yet moved into place.
 TMP_SUFFIX = ".unawait-tmp"
+#: A temporary file younger than this may be a concurrent run's, about to be moved into place:
+#: only older ones are an interrupted run's leftovers to remove.
+TMP_STALE_SECONDS = 60
 #: Sources larger than this are refused: no hand-written module comes near it, and converting
 #: one would take minutes and gigabytes.
 MAX_FILE_BYTES = 16 * 1024 * 1024

@@ -328,8 +328,16 @@ def test_a_failed_replace_leaves_the_old_file_whole_and_no_temporary_file(
 def test_temporary_files_of_an_interrupted_run_are_removed(tmp_path: Path) -> None:
     config = project(tmp_path)
     write(tmp_path, {"pkg/_sync/.fetch.py.x1y2.unawait-tmp": "half a file"})
+    os.utime(tmp_path / "pkg/_sync/.fetch.py.x1y2.unawait-tmp", (0, 0))
     run(config)
     assert not (tmp_path / "pkg/_sync/.fetch.py.x1y2.unawait-tmp").exists()
+
+
+def test_a_fresh_temporary_file_may_be_a_concurrent_runs_and_is_left_alone(tmp_path: Path) -> None:
+    config = project(tmp_path)
+    write(tmp_path, {"pkg/_sync/.fetch.py.x1y2.unawait-tmp": "being written by another run"})
+    assert run(config).exit_code == 0
+    assert (tmp_path / "pkg/_sync/.fetch.py.x1y2.unawait-tmp").exists()
 
 
 # --- orphans and hand-written files ----------------------------------------------------------
