@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .config import Config
-from .disk import write_atomic
+from .disk import read_regular, write_atomic
 from .scan import ProjectNames
 
 #: Bump when the cache file's layout changes.
@@ -97,8 +97,8 @@ class Cache:
 
     def _load(self, path: Path) -> None:
         try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(read_regular(path))
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested too deep to parse
             return
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("code") != code_fingerprint():
             return

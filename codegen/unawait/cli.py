@@ -12,7 +12,8 @@ Exit codes
     1  --check found differences: stale, missing, orphaned, or edited by hand; or a hand-written
        file sits where a generated one belongs (it is never overwritten)
     2  errors in source files (syntax errors, async code with no sync meaning)
-    3  configuration, usage or file-system error
+    3  configuration, usage or file-system error (a file that cannot be read or written, or is
+       not a regular file)
     4  unawait failed on a file: a bug, please report it
 """
 
@@ -63,7 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     out = parser.add_mutually_exclusive_group()
     out.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     out.add_argument("-v", "--verbose", action="store_true", help="print every file, also unchanged ones")
-    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: up to 2)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: as many as the work and the free CPUs pay for)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write .unawait_cache/")
     parser.add_argument("--version", action="version", version=f"unawait {_version()}")
     return parser
@@ -157,7 +164,7 @@ def _print_report(report: Report, args: argparse.Namespace, out: TextIO, err: Te
             file=err,
         )
     elif report.applied:
-        shown = (Status.CREATED, Status.UPDATED, Status.DELETED, Status.UNCHANGED)
+        shown = (Status.CREATED, Status.UPDATED, Status.DELETED, Status.UNCHANGED, Status.FAILED, Status.REFUSED)
         parts = [f"{counts[s]} {s.value}" for s in shown if counts.get(s)]
         print(f"unawait: {', '.join(parts) or 'no files'} ({seconds:.2f}s)", file=err)
     if args.verbose:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from . import disk
 from .cache import (
     CACHE_FOLDER,
     CACHE_FORMAT,
@@ -20,13 +21,13 @@ from .cache import (
     scan_entry,
 )
 from .config import Config
-from .disk import inside, remove_generated, write_atomic
+from .disk import NotRegularFile, TooLarge, inside, read_regular, remove_generated, write_atomic
 from .errors import SourceError
 from .plan import Job, Plan, excluded, plan_trees, rel_path
 from .report import OUT_OF_DATE, FileResult, Problem, Report, Status
 from .scan import ProjectNames
 from .text import HEADER, HEADER_PREFIX, add_header, decode_source, header_source, unified_diff
-from .workers import Workers, WorkResult, available_cpus, convert_chunk, scan_chunk
+from .workers import Workers, WorkResult, available_cpus, convert_one, free_cpus, scan_one
 
 if TYPE_CHECKING:
     from .generate import Change
@@ -44,13 +45,13 @@ __all__ = [
     "FileResult",
     "Job",
     "Plan",
-    "ProcessPoolExecutor",
     "Problem",
     "Report",
     "Status",
     "Workers",
     "add_header",
     "available_cpus",
+    "free_cpus",
     "code_fingerprint",
     "config_fingerprint",
     "decode_source",
@@ -63,7 +64,8 @@ __all__ = [
     "write_atomic",
 ]
 
-#: Below this many bytes of source to convert, starting worker processes costs more than it saves.
+#: Bytes of source each worker process must have to convert: below it, starting one more worker
+#: (a process that imports libcst) costs more than it saves.
 PARALLEL_MIN_BYTES = 32_000
 #: The stdlib scan is ~10x cheaper than conversion, so it needs more work to be worth sharing.
 PARALLEL_MIN_SCAN_BYTES = 320_000
@@ -92,10 +94,11 @@ def run(
     cache: bool = True,
 ) -> Report:
     """Generate every tree of config; with check, diff or explain write nothing and report instead."""
-    # jobs: worker processes, by default up to 2 of the CPUs this process may run on.
+    # jobs: worker processes; by default as many as the work pays for and the CPUs free allow
+    # (one for a small tree or a single big file). Parsing always runs in worker processes, so
+    # that a crash in libcst's native parser costs one file; jobs=0 runs in this process.
     # cache: read, and when writing update, .unawait_cache/ in config.root.
-    # The pool class is looked up here, in this module, so that it can be substituted.
-    workers = Workers(min(2, available_cpus()) if jobs is None else jobs, ProcessPoolExecutor)
+    workers = Workers(jobs)
     try:
         return _run(config, check, diff, explain, workers, cache)
     finally:
@@ -141,8 +144,18 @@ class _Run:
         sources: list[_Source] = []
         for job in self.plan.jobs:
             try:
-                src = _Source(job, job.source.read_bytes())
+                # The limit is looked up on each run, in disk, so that it can be substituted.
+                src = _Source(job, read_regular(job.source, disk.MAX_FILE_BYTES))
                 src.text, src.encoding = decode_source(src.data, job.source_rel)
+            except NotRegularFile as exc:
+                self.fail("io", job.source_rel, f"{exc}; skipped")
+                self.results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.FAILED)
+                continue
+            except TooLarge as exc:
+                hint = "split the module, or list it in [tool.unawait] exclude"
+                self.fail("source", job.source_rel, f"{exc}; skipped", hint=hint)
+                self.results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.FAILED)
+                continue
             except OSError as exc:
                 self.fail("io", job.source_rel, f"cannot read: {exc.strerror or exc}")
                 self.results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.FAILED)
@@ -161,7 +174,7 @@ class _Run:
         """1b. Scan the sources the cache knew nothing of; the project's names and the sources scanned."""
         unscanned = [s for s in sources if s.names is None]
         scanned = self.workers.map(
-            scan_chunk,
+            scan_one,
             [(s.text, s.job.source_rel) for s in unscanned],
             [len(s.data) for s in unscanned],
             PARALLEL_MIN_SCAN_BYTES,
@@ -172,7 +185,7 @@ class _Run:
             if result[0] == "ok":
                 src.names = result[1]
             else:
-                self._record_failure(result, src.job)
+                self._record_failure(result, src.job, "reading")
         project = ProjectNames()
         for src in sources:
             if src.names is not None:
@@ -197,7 +210,7 @@ class _Run:
                 results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.REFUSED)
                 continue
             try:
-                src.dest_data = job.dest.read_bytes()
+                src.dest_data = read_regular(job.dest)
             except FileNotFoundError:
                 src.dest_data = None
             except OSError as exc:
@@ -216,7 +229,7 @@ class _Run:
     def convert(self, convert: list[_Source], project: ProjectNames) -> list[WorkResult]:
         """3. Convert what the cache could not vouch for (in worker processes if worth it)."""
         return self.workers.map(
-            convert_chunk,
+            convert_one,
             [(s.text, s.job.source_rel) for s in convert],
             [len(s.data) for s in convert],
             PARALLEL_MIN_BYTES,
@@ -232,7 +245,7 @@ class _Run:
         for src, result in zip(convert, converted):
             job = src.job
             if result[0] != "ok":
-                self._record_failure(result, job)
+                self._record_failure(result, job, "converting")
                 continue
             code, changes = result[1], result[2]
             try:
@@ -273,7 +286,12 @@ class _Run:
                     results[rel] = FileResult(rel, None, Status.STRAY)
                 continue
             try:
-                data = path.read_bytes()
+                data = read_regular(path)
+            except FileNotFoundError:  # deleted meanwhile (by a concurrent run): nothing to do
+                continue
+            except NotRegularFile as exc:
+                self.fail("io", rel, f"{exc}; skipped")
+                continue
             except OSError as exc:
                 self.fail("io", rel, f"cannot read: {exc.strerror or exc}")
                 continue
@@ -287,21 +305,29 @@ class _Run:
         return deletes
 
     def apply(self, writes: list[tuple[_Source, bytes]], deletes: list[tuple[Path, Path]]) -> None:
-        """6. Write, delete orphans and leftovers, save the cache (never in check, diff or explain mode)."""
-        config = self.config
+        """6. Write, delete orphans and leftovers, save the cache (never in check, diff or explain mode).
+
+        A file that could not be written or deleted is reported as failed, with the reason: the
+        report only ever says "created", "updated" or "deleted" of what this run did.
+        """
+        config, results = self.config, self.results
+        hint = f"fix the permissions or free space, then run: {config.command}"
         for src, new in writes:
             try:
                 src.job.dest.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(src.job.dest, new, src.job.source.stat().st_mode & 0o777)
             except OSError as exc:
-                hint = f"fix the permissions or free space, then run: {config.command}"
                 self.fail("io", src.job.dest_rel, f"cannot write: {exc.strerror or exc}", hint=hint)
                 self.store.outputs.pop(src.key, None)
+                results[src.job.dest_rel] = dataclasses.replace(results[src.job.dest_rel], status=Status.FAILED)
         for path, stop in deletes:
+            rel = rel_path(path, config.root)
             try:
-                remove_generated(path, stop)
+                if not remove_generated(path, stop):
+                    del results[rel]  # a concurrent run deleted it first: not this run's doing
             except OSError as exc:
-                self.fail("io", rel_path(path, config.root), f"cannot delete: {exc.strerror or exc}")
+                self.fail("io", rel, f"cannot delete: {exc.strerror or exc}", hint=hint)
+                results[rel] = dataclasses.replace(results[rel], status=Status.FAILED)
         for leftover in self.plan.leftovers:
             with contextlib.suppress(OSError):
                 leftover.unlink()
@@ -332,10 +358,16 @@ class _Run:
             unused_keywords=unused_keywords,
         )
 
-    def _record_failure(self, result: WorkResult, job: Job) -> None:
+    def _record_failure(self, result: WorkResult, job: Job, doing: str) -> None:
         if result[0] == "source":
             _, message, line, column, hint = result
             self.fail("source", job.source_rel, message, line, column, hint)
+        elif result[0] == "crashed":
+            hint = (
+                "the other files were generated; this is a bug (perhaps in libcst's native parser, "
+                "e.g. on very deeply nested code): please report it"
+            )
+            self.fail("internal", job.source_rel, f"unawait crashed {doing} this file: {result[1]}", hint=hint)
         else:
             self.fail(
                 "internal",

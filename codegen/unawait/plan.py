@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from .config import Config
-from .disk import TMP_SUFFIX, inside
+from .disk import TMP_STALE_SECONDS, TMP_SUFFIX, inside
 from .errors import ConfigError
 
 
@@ -38,7 +39,7 @@ class Plan:
     dest_roots: tuple[Path, ...]
     #: Destination roots as configured (root / tree.dest), for climbing up from a deleted file.
     dest_dirs: tuple[Path, ...]
-    #: Stray temporary files of an interrupted earlier run.
+    #: Stray temporary files of an interrupted earlier run (a minute old or more).
     leftovers: tuple[Path, ...] = ()
 
 
@@ -78,6 +79,14 @@ def _walk_py(folder: Path) -> Iterable[tuple[Path, str]]:
                 yield path, path.relative_to(folder).as_posix()
 
 
+def _stale(path: Path, now: float) -> bool:
+    """Whether a temporary file is old enough to be an interrupted run's, not a concurrent one's."""
+    try:
+        return now - path.lstat().st_mtime > TMP_STALE_SECONDS
+    except OSError:  # gone already
+        return False
+
+
 def plan_trees(config: Config) -> Plan:
     """The files to generate for every tree; a missing or overlapping tree is a ConfigError."""
     root = config.root
@@ -102,6 +111,7 @@ def plan_trees(config: Config) -> Plan:
     jobs: list[Job] = []
     existing: list[tuple[Path, str, int, str]] = []
     leftovers: list[Path] = []
+    now = time.time()
     for i, tree in enumerate(config.trees):
         src_root, dest_root = root / tree.src, root / tree.dest
         for path, rel in _walk_py(src_root):
@@ -113,6 +123,10 @@ def plan_trees(config: Config) -> Plan:
             existing.extend((p, rel_path(p, root), i, rel) for p, rel in _walk_py(dest_root))
             for dirpath, dirnames, filenames in os.walk(dest_root):
                 dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-                leftovers.extend(Path(dirpath, n) for n in filenames if n.endswith(TMP_SUFFIX))
+                leftovers.extend(
+                    path
+                    for path in (Path(dirpath, n) for n in filenames if n.endswith(TMP_SUFFIX))
+                    if _stale(path, now)
+                )
     dest_dirs = tuple(root / t.dest for t in config.trees)
     return Plan(tuple(jobs), tuple(existing), src_roots, dest_roots, dest_dirs, tuple(sorted(leftovers)))

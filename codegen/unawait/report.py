@@ -22,7 +22,7 @@ class Status(str, enum.Enum):
     DELETED = "deleted"  # orphan: a generated file whose source is gone
     CONFLICT = "conflict"  # a hand-written file where a generated one belongs; kept as is
     STRAY = "stray"  # a hand-written file elsewhere in a generated tree; kept as is
-    FAILED = "failed"  # its source has errors; the destination was left alone
+    FAILED = "failed"  # not generated (source errors) or not written/deleted (a Problem says why)
     REFUSED = "refused"  # unsafe destination (symlink, outside the tree); left alone
 
 
