@@ -98,7 +98,7 @@ class Cache:
     def _load(self, path: Path) -> None:
         try:
             data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # a file nested too deep to read is corrupt too
             return
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("code") != code_fingerprint():
             return
