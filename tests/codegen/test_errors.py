@@ -107,3 +107,17 @@ def test_elif_after_async_branch_is_refused() -> None:
     with pytest.raises(SourceError) as info:
         generate_module(source)
     assert "elif" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("async def f():\n    def g():\n        await h()\n", id="in a nested def's body"),
+        pytest.param("async def f():\n    g = lambda: await h()\n", id="in a lambda's body"),
+        pytest.param("async def f():\n    def g(x=lambda: await h()):\n        pass\n", id="in a lambda default"),
+        pytest.param("def f(x=await h()):\n    pass\n", id="in a default at module level"),
+    ],
+)
+def test_await_in_a_sync_scope_is_still_refused(source: str) -> None:
+    with pytest.raises(SourceError, match="outside an async function"):
+        generate_module(source, path="x.py")

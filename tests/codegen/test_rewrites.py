@@ -71,6 +71,11 @@ STRIP_ASYNC = [
         "async_x = 'await x'\n",
         id="leaves strings and look-alike names alone",
     ),
+    P(
+        "async def f():\n    @deco(await g())\n    def h(x=await g(), *, y: int = await g()) -> None:\n        pass\n\n    k = lambda z=await g(): z\n",
+        "def f():\n    @deco(g())\n    def h(x=g(), *, y: int = g()) -> None:\n        pass\n\n    k = lambda z=g(): z\n",
+        id="await in a nested def's decorator and defaults, or a lambda's default, belongs to the async function",
+    ),
 ]
 
 DUNDERS = [
@@ -393,6 +398,16 @@ PYTEST = [
         "import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n",
         id="other marks are left alone",
     ),
+    P(
+        "import pytest\n\npytestmark = [pytest.mark.slow]\npytestmark.append(pytest.mark.anyio)\npytestmark += [pytest.mark.asyncio]\npytestmark.extend([pytest.mark.trio])\n",
+        "import pytest\n\npytestmark = [pytest.mark.slow]\n",
+        id="pytestmark append, extend and += of async marks are removed",
+    ),
+    P(
+        "import pytest\n\npytestmark = []\npytestmark += [pytest.mark.anyio, pytest.mark.slow]\npytestmark.append(pytest.mark.slow)\n",
+        "import pytest\n\npytestmark = []\npytestmark += [pytest.mark.slow]\npytestmark.append(pytest.mark.slow)\n",
+        id="pytestmark += keeps its other marks; other appends are left alone",
+    ),
 ]
 
 UNITTEST = [
@@ -473,6 +488,11 @@ DOCSTRINGS = [
         'from .store import AsyncStore\n\nasync def f(s: AsyncStore):\n    """Async helper for AsyncStore; awaits nothing."""\n    return "AsyncStore"\n',
         'from .store import Store\n\ndef f(s: Store):\n    """Async helper for AsyncStore; awaits nothing."""\n    return "AsyncStore"\n',
         id="prose and other strings are left alone",
+    ),
+    P(
+        'async def f():\n    """Fetch.\n\n    >>> x = await (await afetch())\n    >>> y = await(afetch())\n    """\n',
+        'def f():\n    """Fetch.\n\n    >>> x = (fetch())\n    >>> y = (fetch())\n    """\n',
+        id="docstring await before a parenthesis keeps the parenthesis",
     ),
 ]
 

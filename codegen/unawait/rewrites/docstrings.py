@@ -46,10 +46,10 @@ def rewrite_code(code: str, names: _Names, notes: list[tuple[str, str, str]]) ->
         name = match.group("name")
         if name is None:
             return match.group(0)
-        if name in ("await", "async") and match.group("space"):
+        if name in ("await", "async") and (match.group("space") or match.group("call")):
             notes.append(("strip-async", name, ""))
             awaiting = awaiting or name == "await"
-            return ""
+            return match.group("call")  # `await (x)` -> `(x)`: the parenthesis is not ours to drop
         called = bool(match.group("call"))
         rename = names.async_use(name) if awaiting and called else names.lookup(name)
         awaiting = awaiting and not called

@@ -99,9 +99,16 @@ class PytestMarks(Rewrite):
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
         """`pytestmark = pytest.mark.asyncio` -> removed; `[pytest.mark.asyncio, m]` -> `[m]`."""
-        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
+        if len(updated.body) != 1:
             return updated
-        assign = updated.body[0]
+        statement = updated.body[0]
+        if isinstance(statement, cst.Expr):
+            return self._leave_append(original, updated, statement.value)
+        if isinstance(statement, cst.AugAssign):
+            return self._leave_add(original, updated, statement)
+        if not isinstance(statement, cst.Assign):
+            return updated
+        assign = statement
         if [dotted_name(t.target) for t in assign.targets] != ["pytestmark"]:
             return updated
         value = assign.value
@@ -124,3 +131,47 @@ class PytestMarks(Rewrite):
             elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
             return updated.with_changes(body=[assign.with_changes(value=value.with_changes(elements=elements))])
         return updated
+
+    def _leave_append(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine, call: cst.BaseExpression
+    ) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
+        """`pytestmark.append(pytest.mark.anyio)` and `pytestmark.extend([pytest.mark.anyio])` -> removed."""
+        if not isinstance(call, cst.Call) or len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
+            return updated
+        method = dotted_name(call.func)
+        value = call.args[0].value
+        if method == "pytestmark.append" and _is_async_mark(value):
+            marks: Sequence[cst.BaseExpression] = [value]
+        elif method == "pytestmark.extend" and isinstance(value, (cst.List, cst.Tuple)) and value.elements:
+            marks = [e.value for e in value.elements]
+            if not all(_is_async_mark(m) for m in marks):
+                return updated
+        else:
+            return updated
+        self.ctx.record(original, "pytest-mark", f"{method}(...asyncio)", "")
+        for mark in marks:
+            self._drop_mark(mark)
+        self.ctx.drop("pytestmark")
+        return cst.RemoveFromParent()
+
+    def _leave_add(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine, add: cst.AugAssign
+    ) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
+        """`pytestmark += [pytest.mark.anyio]` -> removed; `+= [anyio, slow]` -> `+= [slow]`."""
+        value = add.value
+        if dotted_name(add.target) != "pytestmark" or not isinstance(add.operator, cst.AddAssign):
+            return updated
+        if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
+            return updated
+        elements = [e for e in value.elements if not _is_async_mark(e.value)]
+        if len(elements) == len(value.elements):
+            return updated
+        self.ctx.record(original, "pytest-mark", "pytestmark += [...asyncio]", "")
+        for element in value.elements:
+            if _is_async_mark(element.value):
+                self._drop_mark(element.value)
+        if not elements:
+            self.ctx.drop("pytestmark")
+            return cst.RemoveFromParent()
+        elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(body=[add.with_changes(value=value.with_changes(elements=elements))])

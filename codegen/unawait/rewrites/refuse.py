@@ -15,6 +15,9 @@ class Refuse(Rewrite):
     def __init__(self, ctx: object) -> None:
         super().__init__(ctx)  # type: ignore[arg-type]
         self._async_scopes: list[bool] = []  # per enclosing def/lambda: is it async?
+        # Decorators, parameters (defaults, annotations) and return annotations of a def or lambda
+        # are evaluated in the enclosing scope: `def g(x=await h())` inside an async def is valid.
+        self._headers: set[int] = set()
 
     def _check(self, node: cst.BaseExpression) -> None:
         target = qualify(self.ctx, node)
@@ -38,6 +41,7 @@ class Refuse(Rewrite):
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._async_scopes.append(False)
+        self._headers.add(id(node.params))
 
     def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.Lambda:
         self._async_scopes.pop()
@@ -47,12 +51,26 @@ class Refuse(Rewrite):
         self._async_scopes.pop()
         return updated
 
+    def _enter_header(self, node: cst.CSTNode) -> None:
+        if id(node) in self._headers:  # back in the enclosing scope until the header part ends
+            self._async_scopes.append(len(self._async_scopes) > 1 and self._async_scopes[-2])
+
+    def _leave_header(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        if id(original) in self._headers:
+            self._headers.discard(id(original))
+            self._async_scopes.pop()
+        return updated
+
+    visit_Decorator = visit_Parameters = visit_Annotation = _enter_header
+    leave_Decorator = leave_Parameters = leave_Annotation = _leave_header
+
     def visit_Await(self, node: cst.Await) -> None:
         if not (self._async_scopes and self._async_scopes[-1]):
             raise self.ctx.error(node, "`await` outside an async function", "make the enclosing function `async def`")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._async_scopes.append(node.asynchronous is not None)
+        self._headers.update(id(part) for part in (*node.decorators, node.params, node.returns) if part is not None)
         if node.name.value in REFUSED_ATTRIBUTES:
             raise self.ctx.error(
                 node,
