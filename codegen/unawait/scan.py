@@ -19,6 +19,9 @@ class ProjectNames:
     #: Names with the word "Async" that the project defines or imports from its own modules
     #: (relative imports); only these get the Async-word convention.
     async_names: frozenset[str] = frozenset()
+    #: Names of every function the project defines or calls, awaited or not: a stripped name
+    #: found here is a twin that exists (`aupsert` -> `upsert` when the project uses `upsert`).
+    used_names: frozenset[str] = frozenset()
 
     def merge(self, other: ProjectNames) -> ProjectNames:
         """The union of two scans."""
@@ -26,6 +29,7 @@ class ProjectNames:
             self.async_defs | other.async_defs,
             self.async_uses | other.async_uses,
             self.async_names | other.async_names,
+            self.used_names | other.used_names,
         )
 
 
@@ -65,12 +69,19 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
     async_defs: set[str] = set()
     async_uses: set[str] = set()
     async_names: set[str] = set()
+    used_names: set[str] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _callee_name(node)
+            if name:
+                used_names.add(name)
         if isinstance(node, ast.AsyncFunctionDef):
             async_defs.add(node.name)
             if "Async" in node.name:
                 async_names.add(node.name)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            if isinstance(node, ast.FunctionDef):
+                used_names.add(node.name)
             if "Async" in node.name:
                 async_names.add(node.name)
         elif isinstance(node, ast.ImportFrom):
@@ -94,4 +105,4 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
             name = _callee_name(node.iter)
             if name:
                 async_uses.add(name)
-    return ProjectNames(frozenset(async_defs), frozenset(async_uses), frozenset(async_names))
+    return ProjectNames(frozenset(async_defs), frozenset(async_uses), frozenset(async_names), frozenset(used_names))
