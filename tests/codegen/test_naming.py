@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 from snippets import convert
-from unawait import Config, transform_module, words
+from unawait import Config, SourceError, generate_module, transform_module, words
+from unawait.rules import BUILTIN, PROFILES
 
 P = pytest.param
 
@@ -156,3 +157,80 @@ def test_the_dictionary_lookup_agrees_with_the_json() -> None:
     english = words.english()
     assert "atomic" in english and "similarity" in english and "a" in english
     assert "aadd" not in english and "tomic" not in english and "zzzz" not in english
+
+
+# --- idempotence: converting the output again changes nothing ------------------------------------
+
+ALL_PROFILES = Config(profiles=tuple(sorted(PROFILES)))
+
+
+def _table_names() -> list[object]:
+    """Every plain name of every table, its sync name and both with an `a` in front, with the
+    configurations where the table applies (built-in tables: with and without the profiles)."""
+    cases: dict[str, set[str]] = {}
+    for tables, configs in ((BUILTIN, ("builtin", "all-profiles")), (PROFILES, ("all-profiles",))):
+        for table in tables.values():
+            for old, new in table.items():
+                if "." not in old + new:
+                    for name in (old, new, "a" + old, "a" + new):
+                        cases.setdefault(name, set()).update(configs)
+    configs = {"builtin": Config(), "all-profiles": ALL_PROFILES}
+    return [P(name, configs[c], id=f"{c}-{name}") for name in sorted(cases) for c in sorted(cases[name])]
+
+
+def _sources(name: str) -> list[str]:
+    """The name (and its a-form) defined; awaited, as an async manager and iterable, in a docstring."""
+    uses = (
+        f"async def f(x):\n    await x.{name}()\n    async with x.{name}() as y:\n        async for z in y.{name}():\n"
+        f'            pass\n\n\nasync def g(x):\n    """Use it.\n\n    >>> await x.{name}()\n    """\n'
+    )
+    pair = f"class C:\n    async def {name}(self):\n        pass\n\n    async def a{name}(self):\n        pass\n\n\n"
+    return [pair + uses, f"async def {name}(x):\n    pass\n\n\n" + uses]
+
+
+@pytest.mark.parametrize(("name", "config"), _table_names())
+def test_every_table_name_composed_with_the_a_prefix_is_idempotent(name: str, config: Config) -> None:
+    for source in _sources(name):
+        try:
+            once = generate_module(source, config)
+        except SourceError as exc:  # a refusal with a location is allowed; a second rename is not
+            assert exc.line > 0
+            continue
+        assert generate_module(once, config) == once, source
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        P("async def aaiter(x):\n    pass\n", "def aaiter(x):\n    pass\n", id="aaiter is not made into aiter"),
+        P("async def aanext(x):\n    pass\n", "def aanext(x):\n    pass\n", id="aanext is not made into anext"),
+        P(
+            "async def aaclosing(x):\n    pass\n",
+            "def aaclosing(x):\n    pass\n",
+            id="aaclosing is not made into aclosing",
+        ),
+        P(
+            "async def aasynccontextmanager(x):\n    pass\n",
+            "def aasynccontextmanager(x):\n    pass\n",
+            id="aasynccontextmanager is not made into asynccontextmanager",
+        ),
+        P(
+            "class T:\n    async def asyncTearDown(self):\n        pass\n\n    async def aasyncTearDown(self):\n        pass\n",
+            "class T:\n    def tearDown(self):\n        pass\n\n    def aasyncTearDown(self):\n        pass\n",
+            id="aasyncTearDown next to asyncTearDown keeps its a",
+        ),
+    ],
+)
+def test_a_name_a_table_would_rename_again_is_not_produced(before: str, after: str) -> None:
+    assert convert(before) == after
+    assert convert(after) == after
+
+
+def test_explain_says_why_a_stripped_name_would_not_be_stable() -> None:
+    source = "async def f(x):\n    await x.aaread()\n    await x.aread()\n"
+    out = transform_module(source, Config(profiles=("httpx",)), path="m.py")
+    rules = {(c.rule, c.before) for c in out.changes}
+    assert (
+        "a-prefix kept: 'aread' would be renamed again by profile:httpx, so the output would not be stable",
+        "aaread",
+    ) in rules
