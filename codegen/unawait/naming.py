@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
 from . import words
-from .config import Config
+from .config import Config, project_packages
 from .rules import BUILTIN, MODULE_MOVES, MODULE_MOVES_BY_PROFILE, PROFILES
 from .scan import ProjectNames
 
@@ -111,11 +111,20 @@ class NameMapper:
     #: a-prefixed candidates that keep their `a`, and why (for --explain); reported once each.
     kept: dict[str, str] = field(default_factory=dict)
     _reported: set[str] = field(default_factory=set)
+    #: Names with the word "Async" that are the project's own (see ProjectNames.async_names).
+    async_names: frozenset[str] = field(default_factory=frozenset)
     #: Module renames (a dotted side): `redis.asyncio` -> `redis`, `trio` -> `tests.concurrency`.
     #: They apply to module paths in imports and `module.attr` chains, never to a lone name.
     modules: dict[str, Rename] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Async names the project imports by absolute path from its own packages are its own too.
+        packages = project_packages(self.config)
+        self.async_names = self.project.async_names | {
+            entry.rpartition(":")[2]
+            for entry in self.project.imported_async
+            if entry.partition(".")[0].partition(":")[0] in packages
+        }
         # Lowest priority first: later tables override earlier ones.
         for table_name, table in BUILTIN.items():
             for old, new in table.items():
@@ -124,7 +133,11 @@ class NameMapper:
             for old, new in PROFILES[profile].items():
                 self._add(old, Rename(new, f"profile:{profile}"))
         for old, new in self.module_renames.items():
-            self._table[old] = Rename(new, "module-path")
+            if "." in old or "." in new or not old.startswith("_"):
+                # Only in module paths: a public folder name (`asynchronous`) may also be a variable.
+                self.modules[old] = Rename(new, "module-path")
+            else:  # a private folder name (`_async`) is distinctive: every position
+                self._table[old] = Rename(new, "module-path")
         for old, new in self.config.renames.items():
             self._add(old, Rename(new, "config-rename"))
 
@@ -178,7 +191,7 @@ class NameMapper:
             return "config-strip"
         if new in _TABLE_NAMES:
             return self._table[new].rule if new in self._table else "a library profile"
-        if "Async" in new and new in self.project.async_names:
+        if "Async" in new and new in self.async_names:
             return "async-word"
         return None
 
@@ -198,13 +211,16 @@ class NameMapper:
         return None
 
     def _decide(self, name: str) -> Rename | None:
-        if name in self._table:
-            return self._table[name]
-        if name in self.config.keep:
+        table = self._table.get(name)
+        if table is not None and table.rule == "config-rename":
+            return table
+        if name in self.config.keep:  # the user's keep beats every built-in table and convention
             if name in self.project.async_defs or name in self.project.async_uses:
                 self._a_prefix(name)  # notes the reason for --explain
             return None
-        if name in self.project.async_names and "Async" in name:
+        if table is not None:
+            return table
+        if name in self.async_names and "Async" in name:
             new = replace_async_word(name, self.config.async_word)
             if new is not None:
                 return Rename(new, "async-word")

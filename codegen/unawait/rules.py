@@ -102,6 +102,17 @@ PROFILES: Mapping[str, Mapping[str, str]] = {
     "anyio": {},  # anyio's names are module-qualified: see MODULE_MOVES_BY_PROFILE
 }
 
+#: Top-level modules whose import at module level switches a profile on for that module; a module
+#: counts when its top-level name is one of these or starts with one and "_" (`langchain_core`,
+#: `psycopg_pool`), never for a look-alike (`httpx2`).
+PROFILE_IMPORTS: Mapping[str, tuple[str, ...]] = {
+    "anyio": ("anyio",),
+    "httpx": ("httpx",),
+    "psycopg": ("psycopg",),
+    "redis": ("redis",),
+    "langchain": ("langchain",),
+}
+
 #: Moves to another module: (module, name) -> (module, name). `asyncio.sleep` -> `time.sleep`.
 #: ("builtins", X) means the sync name needs no import. Same-module renames are in BUILTIN.
 MODULE_MOVES: Mapping[tuple[str, str], tuple[str, str]] = {

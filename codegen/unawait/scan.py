@@ -22,6 +22,9 @@ class ProjectNames:
     #: Names of every function the project defines or calls, awaited or not: a stripped name
     #: found here is a twin that exists (`aupsert` -> `upsert` when the project uses `upsert`).
     used_names: frozenset[str] = frozenset()
+    #: Async names reached by an absolute module path, as "module:Name" (`pkg._drivers:AsyncDriver`):
+    #: the project's own when the module's top-level package is (see config.project_packages).
+    imported_async: frozenset[str] = frozenset()
 
     def merge(self, other: ProjectNames) -> ProjectNames:
         """The union of two scans."""
@@ -30,6 +33,7 @@ class ProjectNames:
             self.async_uses | other.async_uses,
             self.async_names | other.async_names,
             self.used_names | other.used_names,
+            self.imported_async | other.imported_async,
         )
 
 
@@ -42,6 +46,16 @@ def _callee_name(node: ast.expr) -> str | None:
         return node.attr
     if isinstance(node, ast.Name):
         return node.id
+    return None
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` -> "a.b.c"; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
     return None
 
 
@@ -70,6 +84,7 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
     async_uses: set[str] = set()
     async_names: set[str] = set()
     used_names: set[str] = set()
+    imported_async: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _callee_name(node)
@@ -88,6 +103,12 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
             ours = node.level > 0 or any(part in packages for part in (node.module or "").split("."))
             if ours:
                 async_names.update(a.name for a in node.names if "Async" in a.name)
+            elif node.module:
+                imported_async.update(f"{node.module}:{a.name}" for a in node.names if "Async" in a.name)
+        elif isinstance(node, ast.Attribute) and "Async" in node.attr:
+            owner = _dotted(node.value)
+            if owner:
+                imported_async.add(f"{owner}:{node.attr}")
         elif isinstance(node, ast.Await):
             name = _callee_name(node.value)
             if name:
@@ -105,4 +126,10 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
             name = _callee_name(node.iter)
             if name:
                 async_uses.add(name)
-    return ProjectNames(frozenset(async_defs), frozenset(async_uses), frozenset(async_names), frozenset(used_names))
+    return ProjectNames(
+        frozenset(async_defs),
+        frozenset(async_uses),
+        frozenset(async_names),
+        frozenset(used_names),
+        frozenset(imported_async),
+    )
