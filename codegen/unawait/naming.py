@@ -113,6 +113,8 @@ class NameMapper:
     _reported: set[str] = field(default_factory=set)
     #: Names with the word "Async" that are the project's own (see ProjectNames.async_names).
     async_names: frozenset[str] = field(default_factory=frozenset)
+    #: Module renames and module moves by dotted path: `redis.asyncio` -> `redis`, `asyncio.sleep` -> `time.sleep`.
+    paths: dict[str, Rename] = field(default_factory=dict)
     #: Module renames (a dotted side): `redis.asyncio` -> `redis`, `trio` -> `tests.concurrency`.
     #: They apply to module paths in imports and `module.attr` chains, never to a lone name.
     modules: dict[str, Rename] = field(default_factory=dict)
@@ -140,6 +142,17 @@ class NameMapper:
                 self._table[old] = Rename(new, "module-path")
         for old, new in self.config.renames.items():
             self._add(old, Rename(new, "config-rename"))
+        # Dotted paths for text that has no imports to resolve (code in docstrings): module
+        # renames, and module moves spelled with their module (`asyncio.sleep` -> `time.sleep`).
+        moves = dict(MODULE_MOVES)
+        rules = dict.fromkeys(moves, "module-move")
+        for profile in self.config.profiles:
+            for key, target in MODULE_MOVES_BY_PROFILE.get(profile, {}).items():
+                moves[key], rules[key] = target, f"profile:{profile}"
+        for (module, name), (new_module, new_name) in moves.items():
+            new = new_name if new_module == "builtins" else f"{new_module}.{new_name}"
+            self.paths[f"{module}.{name}"] = Rename(new, rules[(module, name)])
+        self.paths.update(self.modules)
 
     def _add(self, old: str, rename: Rename) -> None:
         if "." in old or "." in rename.new:
@@ -165,6 +178,16 @@ class NameMapper:
         if found is None and name not in self.config.keep:
             found = self._a_prefix(name)
         return found
+
+    def rename_path(self, dotted: str) -> tuple[str, Rename] | None:
+        """The longest leading part of a dotted path that a module rename or move applies to, and its rename."""
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            head = ".".join(parts[:end])
+            rename = self.paths.get(head)
+            if rename is not None and (end > 1 or "." in rename.new or head in self.modules):
+                return head, rename
+        return None
 
     def kept_reason(self, name: str) -> str | None:
         """Why an a-prefixed candidate kept its `a`, the first time it is asked; else None."""
