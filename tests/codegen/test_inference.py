@@ -134,3 +134,33 @@ MODULE_PATHS = [
 @pytest.mark.parametrize(("before", "after", "config"), MODULE_PATHS)
 def test_module_paths_follow_the_trees(before: str, after: str, config: Config) -> None:
     assert convert(before, config) == after
+
+
+RELATIVE = [
+    P(
+        "from ..conftest import make\nfrom . import helpers\nfrom .helpers import x\n",
+        "from .conftest import make\nfrom . import helpers\nfrom .helpers import x\n",
+        ("tests/asynchronous", "tests"),
+        "tests/asynchronous/test_x.py",
+        id="a tree generated one level up: imports that leave the tree lose a dot",
+    ),
+    P(
+        "from ...common import Base\nfrom ...asynchronous.pool import Pool\nfrom .. import pool\n",
+        "from ..common import Base\nfrom ..pool import Pool\nfrom .. import pool\n",
+        ("tests/asynchronous", "tests"),
+        "tests/asynchronous/sub/test_y.py",
+        id="and a path back into the tree follows the tree",
+    ),
+    P(
+        "from ..common import Base\n",
+        "from ..common import Base\n",
+        ("pkg/asynchronous", "pkg/synchronous"),
+        "pkg/asynchronous/conn.py",
+        id="a tree beside its destination keeps its relative imports",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "tree", "path"), RELATIVE)
+def test_relative_imports_follow_the_tree(before: str, after: str, tree: tuple[str, str], path: str) -> None:
+    assert transform_module(before, trees(tree), path=path).code == after
