@@ -212,6 +212,8 @@ def _print_explain(report: Report, out: TextIO) -> None:
         print(f"{f.source} -> {f.dest}", file=out)
         for c in sorted(f.changes, key=lambda c: (c.line, c.column)):
             after = c.after or "(removed)"
+            if c.after == c.before:  # a decision to keep a name, with its reason in the rule
+                after = "(kept)"
             print(f"  {f.source}:{c.line}:{c.column}  {c.rule}  {c.before} -> {after}", file=out)
     if report.unused_renames:
         print("config renames that never fired:", file=out)

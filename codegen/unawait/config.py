@@ -66,6 +66,30 @@ class Config:
     root: Path = Path(".")
 
 
+def tree_parts(path: Path, root: Path) -> tuple[str, ...]:
+    """A tree folder as module path parts, relative to the project root where it is inside it."""
+    if path.is_absolute():
+        try:
+            path = path.relative_to(root.resolve() if root.is_absolute() else root.absolute())
+        except ValueError:
+            path = Path(*path.parts[-2:])  # outside the root: only its package and folder mean anything
+    return tuple(part for part in path.parts if part.isidentifier())
+
+
+def project_packages(config: Config) -> frozenset[str]:
+    """Top-level names that count as the project's own: `packages`, and every folder on a tree's path.
+
+    The package that holds an async tree (`sqlvec` for src/sqlvec/_async, `tests` for tests/_async)
+    and so every module beside the tree in it (`sqlvec._drivers`) is the project's own, with no
+    configuration.
+    """
+    names = set(config.packages)
+    for tree in config.trees:
+        names.update(tree_parts(tree.src, config.root))
+        names.update(tree_parts(tree.dest, config.root))
+    return frozenset(names)
+
+
 def _names(value: Any, key: str, pattern: re.Pattern[str] = _IDENTIFIER) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"[tool.unawait] {key} must be a list of strings, got {value!r}")

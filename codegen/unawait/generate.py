@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import inspect
 import types
-from dataclasses import dataclass
-from typing import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from .config import Config
-from .context import Context
+from .config import Config, tree_parts
+from .context import Context, dotted_name
 from .errors import SourceError
 from .imports import fix_imports
 from .naming import NameMapper
 from .rewrites import Pipeline
+from .rules import PROFILE_IMPORTS
 from .scan import ProjectNames, parse_source, scan_tree
 
 _DEFAULT = Config()
@@ -58,13 +59,82 @@ class _Positions:
 
 
 def module_path_renames(config: Config) -> dict[str, str]:
-    """Tree folders whose names differ become module-path renames: `_async` -> `_sync`."""
+    """Module paths of the trees: `pkg.asynchronous` -> `pkg.synchronous`, `tests.asynchronous` -> `tests`.
+
+    Each tree's path, from the last folder it shares with its destination on, is a dotted
+    module rename. A tree beside its destination (`_async` and `_sync` in one folder) also
+    renames its folder name, which relative imports (`from .._async import x`) use.
+    """
     renames = {}
     for tree in config.trees:
-        src, dest = tree.src.name, tree.dest.name
-        if src != dest and src.isidentifier() and dest.isidentifier():
-            renames[src] = dest
+        src, dest = tree_parts(tree.src, config.root), tree_parts(tree.dest, config.root)
+        shared = 0
+        while shared < min(len(src), len(dest)) and src[shared] == dest[shared]:
+            shared += 1
+        anchor = src[shared - 1 : shared] if shared else ()
+        old, new = ".".join(anchor + src[shared:]), ".".join(anchor + dest[shared:])
+        if old and new and old != new and "." in old + new:
+            renames[old] = new
+        siblings = tree.src.parent == tree.dest.parent
+        if (
+            siblings
+            and tree.src.name != tree.dest.name
+            and tree.src.name.isidentifier()
+            and tree.dest.name.isidentifier()
+        ):
+            renames[tree.src.name] = tree.dest.name
     return renames
+
+
+def profiles_by_import(module: cst.Module) -> dict[str, cst.CSTNode]:
+    """Library profiles this module switches on by importing the library at module level.
+
+    Imports at the top of the module count, and those in module-level `if`/`try` blocks
+    (TYPE_CHECKING, optional imports); not those inside functions or classes.
+    """
+    found: dict[str, cst.CSTNode] = {}
+
+    def visit(statements: Sequence[cst.CSTNode]) -> None:
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    for top in _imported_tops(small):
+                        for profile, roots in PROFILE_IMPORTS.items():
+                            if profile not in found and any(top == r or top.startswith(r + "_") for r in roots):
+                                found[profile] = small
+            elif isinstance(statement, (cst.If, cst.Try)):
+                for block in _blocks(statement):
+                    visit(block)
+
+    visit(module.body)
+    return found
+
+
+def _imported_tops(node: cst.CSTNode) -> list[str]:
+    """The top-level module names an import statement imports from (none for relative imports)."""
+    if isinstance(node, cst.Import):
+        return [(dotted_name(alias.name) or "").partition(".")[0] for alias in node.names]
+    if isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None:
+        return [(dotted_name(node.module) or "").partition(".")[0]]
+    return []
+
+
+def _blocks(node: cst.CSTNode) -> list[Sequence[cst.CSTNode]]:
+    """The statement lists of an `if` (with its elif/else) or a `try` (with handlers, else, finally)."""
+    blocks: list[Sequence[cst.CSTNode]] = []
+    parts: list[Any] = []
+    if isinstance(node, cst.If):
+        parts = [node.body, node.orelse]
+    elif isinstance(node, cst.Try):
+        parts = [node.body, *node.handlers, node.orelse, node.finalbody]
+    for part in parts:
+        if isinstance(part, cst.If):
+            blocks += _blocks(part)
+        elif part is not None:
+            body = part.body
+            if isinstance(body, cst.IndentedBlock):
+                blocks.append(body.body)
+    return blocks
 
 
 #: Code flags of functions that are coroutines or async generators.
@@ -135,8 +205,13 @@ def transform_module(
         raise SourceError(
             f"syntax error: {exc.message}", line=exc.raw_line, column=exc.raw_column + 1, path=path
         ) from None
+    auto = {p: node for p, node in profiles_by_import(module).items() if p not in config.profiles}
+    if auto:
+        config = replace(config, profiles=(*config.profiles, *sorted(auto)))
     names = NameMapper(config, project, module_renames=module_renames)
     ctx = Context(names=names, path=path, locate=_Positions(module))
+    for profile, node in sorted(auto.items()):  # for --explain: which import switched it on
+        ctx.record(node, "auto-profile", profile, f"profile:{profile}")
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
     code = converted.code
     _check_output(code, path)

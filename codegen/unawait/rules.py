@@ -1,4 +1,4 @@
-"""Rename tables as data: the built-in rules, opt-in library profiles, and the a-prefix keep-list."""
+"""Rename tables as data: the built-in rules, library profiles, module moves and refused APIs."""
 
 from __future__ import annotations
 
@@ -102,6 +102,17 @@ PROFILES: Mapping[str, Mapping[str, str]] = {
     "anyio": {},  # anyio's names are module-qualified: see MODULE_MOVES_BY_PROFILE
 }
 
+#: Top-level modules whose import at module level switches a profile on for that module; a module
+#: counts when its top-level name is one of these or starts with one and "_" (`langchain_core`,
+#: `psycopg_pool`), never for a look-alike (`httpx2`).
+PROFILE_IMPORTS: Mapping[str, tuple[str, ...]] = {
+    "anyio": ("anyio",),
+    "httpx": ("httpx",),
+    "psycopg": ("psycopg",),
+    "redis": ("redis",),
+    "langchain": ("langchain",),
+}
+
 #: Moves to another module: (module, name) -> (module, name). `asyncio.sleep` -> `time.sleep`.
 #: ("builtins", X) means the sync name needs no import. Same-module renames are in BUILTIN.
 MODULE_MOVES: Mapping[tuple[str, str], tuple[str, str]] = {
@@ -162,22 +173,6 @@ REFUSED_ATTRIBUTES: Mapping[str, str] = {
     "run_until_complete": "event loops have no sync twin: keep loop code in a hand-written twin module",
     "__await__": "awaitable objects have no sync twin: keep this class in a hand-written twin module",
 }
-
-#: First words that begin with "a" on their own: `acquire`, `add_texts`, `apply` keep their "a".
-KEEP_WORDS: frozenset[str] = frozenset(
-    """
-    a abort about abs absolute absorb abstract accept access accessor account accumulate ack
-    acknowledge acquire act action activate active actor actual adapt adapter add addr
-    address adjust admin admit adopt advance advise affect after again agent aggregate ago
-    agree ahead aim alert algo algorithm alias align alive all alloc allocate allow alpha
-    already also alt alter alternate always amend amount an analyse analysis analyze anchor
-    and angle annotate announce annotation answer any api app append application apply
-    approve approx arch archive are area arg args argv arm arrange array arrive as ascii ask
-    aspect assemble assert assign assignment assume at atom attach attempt attr attribute
-    audio audit auth authenticate author authorize auto autocommit available avg avoid await
-    award axis
-    """.split()  # noqa: SIM905 - a word list reads best as text
-)
 
 #: Markers, documented in README: an async-only branch, and a statement dropped from sync output.
 ASYNC_BRANCH_MARKER = "# ASYNC"

@@ -19,6 +19,12 @@ class ProjectNames:
     #: Names with the word "Async" that the project defines or imports from its own modules
     #: (relative imports); only these get the Async-word convention.
     async_names: frozenset[str] = frozenset()
+    #: Names of every function the project defines or calls, awaited or not: a stripped name
+    #: found here is a twin that exists (`aupsert` -> `upsert` when the project uses `upsert`).
+    used_names: frozenset[str] = frozenset()
+    #: Async names reached by an absolute module path, as "module:Name" (`pkg._drivers:AsyncDriver`):
+    #: the project's own when the module's top-level package is (see config.project_packages).
+    imported_async: frozenset[str] = frozenset()
 
     def merge(self, other: ProjectNames) -> ProjectNames:
         """The union of two scans."""
@@ -26,6 +32,8 @@ class ProjectNames:
             self.async_defs | other.async_defs,
             self.async_uses | other.async_uses,
             self.async_names | other.async_names,
+            self.used_names | other.used_names,
+            self.imported_async | other.imported_async,
         )
 
 
@@ -38,6 +46,16 @@ def _callee_name(node: ast.expr) -> str | None:
         return node.attr
     if isinstance(node, ast.Name):
         return node.id
+    return None
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` -> "a.b.c"; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
     return None
 
 
@@ -65,18 +83,32 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
     async_defs: set[str] = set()
     async_uses: set[str] = set()
     async_names: set[str] = set()
+    used_names: set[str] = set()
+    imported_async: set[str] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _callee_name(node)
+            if name:
+                used_names.add(name)
         if isinstance(node, ast.AsyncFunctionDef):
             async_defs.add(node.name)
             if "Async" in node.name:
                 async_names.add(node.name)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            if isinstance(node, ast.FunctionDef):
+                used_names.add(node.name)
             if "Async" in node.name:
                 async_names.add(node.name)
         elif isinstance(node, ast.ImportFrom):
             ours = node.level > 0 or any(part in packages for part in (node.module or "").split("."))
             if ours:
                 async_names.update(a.name for a in node.names if "Async" in a.name)
+            elif node.module:
+                imported_async.update(f"{node.module}:{a.name}" for a in node.names if "Async" in a.name)
+        elif isinstance(node, ast.Attribute) and "Async" in node.attr:
+            owner = _dotted(node.value)
+            if owner:
+                imported_async.add(f"{owner}:{node.attr}")
         elif isinstance(node, ast.Await):
             name = _callee_name(node.value)
             if name:
@@ -94,4 +126,10 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
             name = _callee_name(node.iter)
             if name:
                 async_uses.add(name)
-    return ProjectNames(frozenset(async_defs), frozenset(async_uses), frozenset(async_names))
+    return ProjectNames(
+        frozenset(async_defs),
+        frozenset(async_uses),
+        frozenset(async_names),
+        frozenset(used_names),
+        frozenset(imported_async),
+    )

@@ -663,9 +663,9 @@ CONFIGURED = [
     ),
     P(
         "import anyio\n\nasync def f():\n    await anyio.sleep(1)\n",
-        "import anyio\n\ndef f():\n    anyio.sleep(1)\n",
+        "import time\n\ndef f():\n    time.sleep(1)\n",
         Config(),
-        id="anyio names are left alone without the profile",
+        id="a module that imports anyio gets the anyio profile without configuring it",
     ),
     P(
         "import httpx\n\nclass T(httpx.AsyncBaseTransport):\n    async def handle_async_request(self, request):\n        async with httpx.AsyncClient(transport=httpx.AsyncHTTPTransport()) as c:\n            r = await c.send(request, stream=True)\n            async for chunk in r.aiter_bytes():\n                pass\n            [x async for x in r.aiter_lines()], r.aiter_text, r.aiter_raw\n            await r.aread()\n            await r.aclose()\n",
@@ -727,18 +727,17 @@ def test_config_renames_plain_and_dotted() -> None:
     )
 
 
-def test_profiles_are_opt_in() -> None:
+def test_profiles_switch_on_where_the_library_is_imported() -> None:
     from unawait import Config
 
-    source = "import httpx\n\nasync def f():\n    async with httpx.AsyncClient() as c:\n        r = await c.get('u')\n        return await r.aread()\n"
+    source = "async def f(httpx):\n    async with httpx.AsyncClient() as c:\n        r = await c.get('u')\n        return await r.aread()\n"
     assert convert(source, Config()) == dedent(
         """
-        import httpx
-
-        def f():
+        def f(httpx):
             with httpx.AsyncClient() as c:
                 r = c.get('u')
                 return r.read()
         """
     )
     assert "httpx.Client()" in convert(source, Config(profiles=("httpx",)))
+    assert "httpx.Client()" in convert("import httpx\n\n" + source, Config())

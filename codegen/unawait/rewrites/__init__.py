@@ -17,6 +17,7 @@ from .duplicate_bases import DuplicateBases
 from .module_moves import ModuleMoves
 from .pytest_marks import PytestMarks
 from .refuse import Refuse
+from .relative_imports import RelativeImports
 from .rename_names import RenameNames
 from .string_annotations import StringAnnotations
 from .string_literals import StringLiterals
@@ -34,6 +35,7 @@ REWRITES: tuple[type[Any], ...] = (
     CallKeywords,  # `anysqlite.connect(p)` -> `sqlite3.connect(p, check_same_thread=False)` (add_keywords)
     ModuleMoves,  # `asyncio.sleep` -> `time.sleep`; `from asyncio import Lock` -> `from threading import Lock`
     TypingGenerics,  # `AsyncGenerator[Y, S]` -> `Generator[Y, S, None]`; `Awaitable[T]` -> `T`
+    RelativeImports,  # `from ..conftest import x` -> `from .conftest import x` for a tree generated a level up
     RenameNames,  # `aadd_texts` -> `add_texts`, `AsyncStore` -> `Store`, tables and config
     PytestMarks,  # `@pytest.mark.asyncio` and `pytestmark = pytest.mark.asyncio` -> removed
     StringAnnotations,  # `"list[AsyncFoo]"` -> `"list[Foo]"`; `__all__` entries

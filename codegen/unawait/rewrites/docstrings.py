@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
 import libcst as cst
 
@@ -25,20 +25,46 @@ _PYTHON = frozenset({"", "python", "python3", "py", "py3", "pycon", "ipython", "
 #: reST inline literals: ``await store.aclose()``.
 _LITERAL = re.compile(r"``([^`]+)``")
 _PROMPT = re.compile(r"^(\s*(?:>>>|\.\.\.)(?: |$))(.*)$")
+#: Dotted paths of two parts or more in code (string literals matched first, to be skipped): `asyncio.sleep`, `redis.asyncio`.
+_PATH = re.compile(
+    r"""(?P<str>'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*")|(?<![\w.])(?P<path>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)"""
+)
 
 Lookup = Callable[[str], Optional[Rename]]
+PathLookup = Callable[[str], Optional[Tuple[str, Rename]]]
+
+
+def _no_paths(dotted: str) -> tuple[str, Rename] | None:
+    return None
 
 
 class _Names:
-    """The two look-ups docstring code needs: any name, and a name called right after `await`."""
+    """The look-ups docstring code needs: any name, a name called right after `await`, a module path."""
 
-    def __init__(self, lookup: Lookup, async_use: Lookup) -> None:
+    def __init__(self, lookup: Lookup, async_use: Lookup, path: PathLookup = _no_paths) -> None:
         self.lookup = lookup
         self.async_use = async_use
+        self.path = path
+
+
+def _rewrite_paths(code: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
+    """Module renames and moves in a line of code: `asyncio.sleep(1)` -> `time.sleep(1)`."""
+
+    def path(match: re.Match[str]) -> str:
+        dotted = match.group("path")
+        found = names.path(dotted) if dotted else None
+        if found is None:
+            return match.group(0)
+        head, rename = found
+        notes.append((rename.rule, head, rename.new))
+        return rename.new + dotted[len(head) :]
+
+    return _PATH.sub(path, code)
 
 
 def rewrite_code(code: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
     """One line of example code: names renamed, `await`/`async` keywords dropped."""
+    code = _rewrite_paths(code, names, notes)
     awaiting = False  # after `await`, the first called name is an async use: `await s.aadd(...)`
 
     def token(match: re.Match[str]) -> str:
@@ -84,7 +110,7 @@ def rewrite_docstring(text: str, names: _Names, notes: list[tuple[str, str, str]
         elif fence or in_literal:
             lines[i] = rewrite_code(line, names, notes)
         else:
-            line = _ROLE.sub(lambda m: m.group(1) + _dotted(m.group(2), names.lookup, notes) + m.group(3), line)
+            line = _ROLE.sub(lambda m: m.group(1) + _dotted(m.group(2), names, notes) + m.group(3), line)
             lines[i] = _LITERAL.sub(lambda m: "``" + rewrite_code(m.group(1), names, notes) + "``", line)
         directive = _DIRECTIVE.match(stripped)
         if fence is None and (directive or stripped.endswith("::")):
@@ -93,7 +119,13 @@ def rewrite_docstring(text: str, names: _Names, notes: list[tuple[str, str, str]
     return "\n".join(lines)
 
 
-def _dotted(dotted: str, lookup: Lookup, notes: list[tuple[str, str, str]]) -> str:
+def _dotted(dotted: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
+    found = names.path(dotted)
+    if found is not None:
+        head, moved = found
+        notes.append((moved.rule, head, moved.new))
+        dotted = moved.new + dotted[len(head) :]
+    lookup = names.lookup
     parts = []
     for part in dotted.split("."):
         rename = lookup(part)
@@ -108,7 +140,7 @@ class Docstrings(Rewrite):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self._names = _Names(ctx.names.rename, ctx.names.rename_async_use)
+        self._names = _Names(ctx.names.rename, ctx.names.rename_async_use, ctx.names.rename_path)
 
     def _rewrite(self, owner: cst.CSTNode, body: Any) -> Any:
         if isinstance(body, cst.SimpleStatementSuite):

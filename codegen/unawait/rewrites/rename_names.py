@@ -24,6 +24,9 @@ class RenameNames(Rewrite):
         if not self.ctx.in_import:
             self.ctx.uses[updated.value if rename is None else rename.new] += 1
         if rename is None:
+            kept = self.ctx.names.kept_reason(updated.value) if self.ctx.names.kept else None
+            if kept is not None:  # --explain says why an a-prefixed name keeps its `a`
+                self.ctx.record(original, f"a-prefix kept: {kept}", updated.value, updated.value)
             return updated
         self.ctx.dropped_names.add(updated.value)
         self.ctx.record(original, rename.rule, updated.value, rename.new)

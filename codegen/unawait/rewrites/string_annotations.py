@@ -1,4 +1,4 @@
-"""`"list[AsyncFoo] | None"` -> `"list[Foo] | None"` in annotations and `cast()`; `__all__ = ["AsyncFoo"]` -> `["Foo"]`."""
+"""`"list[AsyncFoo] | None"` -> `"list[Foo] | None"` in annotations, `cast()` and subscripted bases; `__all__` entries."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ class StringAnnotations(Rewrite):
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
         self._annotation += 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        # Subscripted bases hold types: `class A(Generic["AsyncFoo"])`, `Base["AsyncFoo", int]`.
+        self._type_args.update(a for a in node.bases if isinstance(a.value, cst.Subscript))
 
     def visit_Call(self, node: cst.Call) -> None:
         function = (dotted_name(node.func) or "").rpartition(".")[2]

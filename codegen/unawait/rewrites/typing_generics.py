@@ -18,6 +18,9 @@ class TypingGenerics(Rewrite):
         if dotted is None:
             return updated
         last = dotted.rpartition(".")[2]
+        config = self.ctx.names.config
+        if last in config.renames or last in config.keep:
+            return updated  # the user's table wins: their rename or keep, not this rewrite
         if last == "AsyncGenerator" and len(updated.slice) == 2:
             first, second = updated.slice
             none = cst.SubscriptElement(cst.Index(cst.Name("None")))
