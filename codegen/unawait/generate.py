@@ -13,6 +13,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from .config import Config
 from .context import Context
 from .errors import SourceError
+from .import_order import project_packages, sort_touched_blocks
 from .imports import fix_imports
 from .naming import NameMapper
 from .rewrites import Pipeline
@@ -138,6 +139,8 @@ def transform_module(
     names = NameMapper(config, project, module_renames=module_renames)
     ctx = Context(names=names, path=path, locate=_Positions(module))
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
+    # Only blocks that differ from every block of the source are sorted: the rest stay byte-identical.
+    converted = sort_touched_blocks(module, converted, project_packages(config))
     code = converted.code
     _check_output(code, path)
     changes: tuple[Change, ...] = ()
