@@ -240,8 +240,8 @@ TYPING = [
     ),
     P(
         "from typing import Coroutine, Any\n\nx: Coroutine[Any, Any, str]\n",
-        "from typing import Any\n\nx: str\n",
-        id="Coroutine[A, B, T] is T",
+        "x: str\n",
+        id="Coroutine[A, B, T] is T, and Any goes when nothing else uses it",
     ),
     P(
         "from typing import AsyncContextManager\nfrom contextlib import AbstractAsyncContextManager\n\nx: AsyncContextManager[int]\ny: AbstractAsyncContextManager[int]\n",
