@@ -11,6 +11,7 @@ import libcst as cst
 
 from .config import Config
 from .context import dotted_name
+from .rewrites.async_branches import is_kept
 from .stdlib import STDLIB
 
 #: isort's sections, in order: __future__, standard library, third party, first party, relative.
@@ -222,8 +223,8 @@ def sort_block(
     lines: Sequence[cst.SimpleStatementLine], first_party: frozenset[str], indent: int = 0
 ) -> list[cst.SimpleStatementLine] | None:
     """The lines of one import block in isort's order; None when a line is not one plain import."""
-    if not lines or any(len(line.body) != 1 for line in lines):
-        return None
+    if not lines or any(len(line.body) != 1 or is_kept(line) for line in lines):
+        return None  # `import a; import b`, or a line that stays exactly as written
     prefix: list[cst.EmptyLine] = []
     entries: list[_Entry] = []
     for i, line in enumerate(lines):

@@ -7,6 +7,7 @@ from typing import Union
 import libcst as cst
 
 from .context import Context, dotted_expr, dotted_name, names_in, without_leading_blank_lines
+from .rewrites.async_branches import is_kept
 
 
 def _binding(alias: cst.ImportAlias, from_import: bool) -> str:
@@ -54,6 +55,8 @@ class _FixImports(cst.CSTTransformer):
 
     def fix_line(self, line: cst.SimpleStatementLine) -> cst.SimpleStatementLine | None:
         """The import line without its unused and duplicate aliases; None when nothing is left."""
+        if is_kept(line):
+            return line  # `# unawait: keep`: exactly as written
         body: list[cst.BaseSmallStatement] = []
         for statement in line.body:
             if isinstance(statement, cst.Import):

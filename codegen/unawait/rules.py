@@ -182,3 +182,5 @@ KEEP_WORDS: frozenset[str] = frozenset(
 #: Markers, documented in README: an async-only branch, and a statement dropped from sync output.
 ASYNC_BRANCH_MARKER = "# ASYNC"
 DROP_MARKER = "# unawait: async-only"
+#: At the end of a line: the line stays exactly as written (nothing renamed, refused or removed).
+KEEP_MARKER = "# unawait: keep"
