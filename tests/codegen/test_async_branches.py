@@ -140,3 +140,16 @@ def test_flags(before: str, after: str) -> None:
 def test_flags_are_off_by_default() -> None:
     source = "_IS_SYNC = False\n\nif _IS_SYNC:\n    x = 1\n"
     assert convert(source) == source
+
+
+def test_flags_config_is_validated() -> None:
+    from pathlib import Path
+
+    from unawait.config import config_from_table
+    from unawait.errors import ConfigError
+
+    config = config_from_table({"flags": {"_IS_SYNC": True, "is_async()": False, "compat.ASYNC": False}}, Path("."))
+    assert config.flags == {"_IS_SYNC": True, "is_async()": False, "compat.ASYNC": False}
+    for bad in ({"_IS_SYNC": "yes"}, {"is_async(x)": False}, {"1x": True}, ["_IS_SYNC"]):
+        with pytest.raises(ConfigError):
+            config_from_table({"flags": bad}, Path("."))
