@@ -153,3 +153,41 @@ def test_flags_config_is_validated() -> None:
     for bad in ({"_IS_SYNC": "yes"}, {"is_async(x)": False}, {"1x": True}, ["_IS_SYNC"]):
         with pytest.raises(ConfigError):
             config_from_table({"flags": bad}, Path("."))
+
+
+#: Tests of an if/elif chain, and whether each holds in sync code (None: decided at run time by x/y).
+_TESTS = {
+    "x": None,
+    "y": None,
+    "True:  # ASYNC": False,
+    "False:  # ASYNC": True,
+    "_IS_SYNC": True,
+    "not _IS_SYNC": False,
+    "is_async()": False,
+}
+
+
+def test_pruned_chains_run_the_branch_sync_code_would() -> None:
+    """Every chain of up to two tests (markers, flags, plain), with and without else, runs like the sync semantics."""
+    import itertools
+
+    for k in (1, 2):
+        for combo in itertools.product(_TESTS, repeat=k):
+            for has_else in (False, True):
+                lines = ["async def f():"]
+                for i, test in enumerate(combo):
+                    head = f"    {'if' if i == 0 else 'elif'} {test}" + ("" if "#" in test else ":")
+                    lines.append(f"{head}\n        await a({i})")
+                if has_else:
+                    lines.append("    else:\n        await a(99)")
+                out = convert("\n".join(lines) + "\n", FLAGS)
+                for x, y in itertools.product((False, True), repeat=2):
+                    called: list[int] = []
+                    namespace = {"x": x, "y": y, "_IS_SYNC": True, "is_async": lambda: False, "a": called.append}
+                    exec(out, namespace)
+                    namespace["f"]()  # type: ignore[operator]
+                    holds = [
+                        i for i, t in enumerate(combo) if (_TESTS[t] if _TESTS[t] is not None else {"x": x, "y": y}[t])
+                    ]
+                    expected = holds[:1] or ([99] if has_else else [])
+                    assert called == expected, (combo, has_else, x, y, out)
