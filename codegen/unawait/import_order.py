@@ -230,8 +230,11 @@ def sort_block(
     for i, line in enumerate(lines):
         leading = list(line.leading_lines)
         if i == 0:
-            while leading and leading[0].comment is None:
-                prefix.append(leading.pop(0))
+            # Up to the last blank line, the lines above the block stay above it (a section comment
+            # set apart by a blank line included); comments right above the first import go with it.
+            blanks = [j for j, empty in enumerate(leading) if empty.comment is None]
+            cut = blanks[-1] + 1 if blanks else 0
+            prefix, leading = leading[:cut], leading[cut:]
         comments = [empty for empty in leading if empty.comment is not None]
         entries.extend(_entries(line, comments, first_party))
     entries = _merge(entries)

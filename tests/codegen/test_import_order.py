@@ -43,6 +43,11 @@ ORDER = [
         id="a comment above an import moves with it, after a blank line as ruff writes it",
     ),
     P(
+        '"""Doc."""\n\n# Section header\n\nimport zlib\nimport asyncio\n# about os\n\nimport os\n\nx = asyncio.Lock()\n',
+        '"""Doc."""\n\n# Section header\n\n# about os\nimport os\nimport threading\nimport zlib\n\nx = threading.Lock()\n',
+        id="a comment set apart above the block stays on top",
+    ),
+    P(
         "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .store import AsyncStore\n    from .engine import AsyncEngine\n",
         "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .engine import Engine\n    from .store import Store\n",
         id="a block inside if TYPE_CHECKING is sorted too",
