@@ -191,3 +191,12 @@ def test_pruned_chains_run_the_branch_sync_code_would() -> None:
                     ]
                     expected = holds[:1] or ([99] if has_else else [])
                     assert called == expected, (combo, has_else, x, y, out)
+
+
+def test_keep_pragma_on_async_syntax_is_a_located_error() -> None:
+    from unawait.errors import SourceError
+
+    with pytest.raises(SourceError) as info:
+        convert("async def f():\n    x = 1\n    y = await g()  # unawait: keep\n")
+    assert (info.value.line, info.value.column) == (3, 5)
+    assert "unawait: keep" in info.value.message

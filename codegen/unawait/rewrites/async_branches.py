@@ -6,6 +6,7 @@ import re
 from typing import Any, Optional
 
 import libcst as cst
+import libcst.matchers as m
 
 from ..context import Context, names_in, without_leading_blank_lines
 from ..rules import DROP_MARKER, KEEP_MARKER
@@ -74,6 +75,12 @@ class AsyncBranches(Rewrite):
 
     def _visit_statement(self, node: cst.CSTNode) -> bool:
         if is_kept(node):
+            if m.findall(node, m.Await() | m.CompFor(asynchronous=m.Asynchronous())):
+                raise self.ctx.error(
+                    node,
+                    f"`{KEEP_MARKER}` on a line with async syntax: it cannot stay as written in sync code",
+                    "remove the pragma, or put the line under `if True:  # ASYNC` with a sync else-branch",
+                )
             self.ctx.uses.update(names_in(node))  # its names stay used: their imports stay
             return False
         return not is_dropped(node)
