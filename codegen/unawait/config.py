@@ -18,6 +18,7 @@ from .errors import ConfigError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_FLAG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(\(\))?$")
 
 #: The command printed in generated headers and in --check hints.
 DEFAULT_COMMAND = "unawait"
@@ -60,6 +61,14 @@ class Config:
     #: (`"<AsyncConn ...>"` -> `"<Conn ...>"`), as text-substitution tools do. Off by default, when
     #: only docstrings, string annotations, `__all__` and attribute names in getattr() change.
     rename_in_strings: bool = False
+    #: Flags the generator flips: a module constant (`_IS_SYNC`, dotted names too) or a predicate
+    #: called without arguments (`"is_async()"`), with its value in the sync output. Assignments of
+    #: a constant get that value; `if`/`elif`/conditional expressions on them keep only the branch
+    #: that holds in sync code.
+    flags: Mapping[str, bool] = field(default_factory=dict)
+    #: Also rename whole names and module paths in docstring prose, as text-substitution tools do
+    #: (off: only code in docstrings is converted).
+    rename_in_docstrings: bool = False
     #: The command shown in generated headers.
     command: str = DEFAULT_COMMAND
     #: Where pyproject.toml lives; tree paths are relative to it.
@@ -139,6 +148,8 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         "exclude",
         "add_keywords",
         "rename_in_strings",
+        "flags",
+        "rename_in_docstrings",
         "command",
     }
     unknown = sorted(set(table) - known)
@@ -173,6 +184,20 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
     rename_in_strings = table.get("rename_in_strings", False)
     if not isinstance(rename_in_strings, bool):
         raise ConfigError(f"[tool.unawait] rename_in_strings must be true or false, got {rename_in_strings!r}")
+    flags = table.get("flags", {})
+    if not isinstance(flags, Mapping):
+        raise ConfigError(
+            f'[tool.unawait] flags must be a table of NAME = true/false or "func()" = true/false, got {flags!r}'
+        )
+    for flag, value in flags.items():
+        if not _FLAG.match(flag) or not isinstance(value, bool):
+            raise ConfigError(
+                f"[tool.unawait] flags: {flag!r} = {value!r} is not a name or a call without arguments"
+                ' (`_IS_SYNC`, `"is_async()"`) set to its value in the sync output (true/false)'
+            )
+    rename_in_docstrings = table.get("rename_in_docstrings", False)
+    if not isinstance(rename_in_docstrings, bool):
+        raise ConfigError(f"[tool.unawait] rename_in_docstrings must be true or false, got {rename_in_docstrings!r}")
     command = table.get("command", DEFAULT_COMMAND)
     if not isinstance(command, str) or not command.strip() or "\n" in command:
         raise ConfigError(f"[tool.unawait] command must be a one-line string, got {command!r}")
@@ -187,6 +212,8 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         exclude=tuple(exclude),
         add_keywords=_add_keywords(table.get("add_keywords", {})),
         rename_in_strings=rename_in_strings,
+        flags=dict(flags),
+        rename_in_docstrings=rename_in_docstrings,
         command=command,
         root=root,
     )

@@ -26,6 +26,9 @@ class Context:
     changes: list[tuple[cst.CSTNode, str, str, str]] = field(default_factory=list)
     #: Modules the output needs imported (`time`, `threading`), added by imports.py.
     needed_modules: set[str] = field(default_factory=set)
+    #: The module names rewrites wrote into the output (`time` of `time.sleep`), with the module:
+    #: imports.py renames them to a private alias where a local name shadows the module.
+    module_roots: list[tuple[cst.Name, str]] = field(default_factory=list)
     #: Names whose uses a rewrite removed or replaced: their imports may have become unused.
     dropped_names: set[str] = field(default_factory=set)
     #: Local names bound by `import X` / `from X import Y`: local name -> (module, name or "").

@@ -13,6 +13,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from .config import Config, tree_parts
 from .context import Context, dotted_name
 from .errors import SourceError
+from .import_order import project_packages, sort_touched_blocks
 from .imports import fix_imports
 from .naming import NameMapper
 from .rewrites import Pipeline
@@ -213,6 +214,8 @@ def transform_module(
     for profile, node in sorted(auto.items()):  # for --explain: which import switched it on
         ctx.record(node, "auto-profile", profile, f"profile:{profile}")
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
+    # Only blocks that differ from every block of the source are sorted: the rest stay byte-identical.
+    converted = sort_touched_blocks(module, converted, project_packages(config))
     code = converted.code
     _check_output(code, path)
     changes: tuple[Change, ...] = ()

@@ -6,7 +6,8 @@ from typing import Union
 
 import libcst as cst
 
-from .context import Context, dotted_expr, dotted_name, without_leading_blank_lines
+from .context import Context, dotted_expr, dotted_name, names_in, without_leading_blank_lines
+from .rewrites.async_branches import is_kept
 
 
 def _binding(alias: cst.ImportAlias, from_import: bool) -> str:
@@ -54,6 +55,8 @@ class _FixImports(cst.CSTTransformer):
 
     def fix_line(self, line: cst.SimpleStatementLine) -> cst.SimpleStatementLine | None:
         """The import line without its unused and duplicate aliases; None when nothing is left."""
+        if is_kept(line):
+            return line  # `# unawait: keep`: exactly as written
         body: list[cst.BaseSmallStatement] = []
         for statement in line.body:
             if isinstance(statement, cst.Import):
@@ -104,7 +107,9 @@ def _imported_modules(body: list[cst.BaseStatement]) -> set[str]:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.Import):
-                    found.update(dotted_name(a.name) or "" for a in small.names if a.asname is None)
+                    for a in small.names:
+                        dotted = dotted_name(a.name) or ""
+                        found.add(dotted if a.asname is None else f"{dotted} as {_binding(a, False)}")
     return found
 
 
@@ -121,8 +126,101 @@ def _insert_at(body: list[cst.BaseStatement]) -> int:
     return index
 
 
-def _import_line(dotted: str) -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine([cst.Import([cst.ImportAlias(dotted_expr(dotted))])])
+def _import_line(dotted: str, alias: str = "") -> cst.SimpleStatementLine:
+    asname = cst.AsName(cst.Name(alias)) if alias else None
+    return cst.SimpleStatementLine([cst.Import([cst.ImportAlias(dotted_expr(dotted), asname=asname)])])
+
+
+class _Taken(cst.CSTVisitor):
+    """Names bound or used other than as an imported module (`time` of `def f(time)`), and every name."""
+
+    def __init__(self, ours: set[int]) -> None:
+        super().__init__()
+        self.skip = ours  # the module roots rewrites wrote: uses of the module itself
+        self.taken: set[str] = set()
+        self.every: set[str] = set()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.skip.add(id(node.attr))
+        if isinstance(node.value, cst.Name):
+            self.skip.add(id(node.value))  # `time.x`: the module (or an object) used, not bound
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.skip.add(id(node.keyword))
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.taken.add(alias.asname.name.value)
+            self.every.update(names_in(alias))
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                self.taken.add(_binding(alias, True))
+        self.every.update(names_in(node))
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.every.add(node.value)
+        if id(node) not in self.skip:
+            self.taken.add(node.value)
+
+
+class _Realias(cst.CSTTransformer):
+    """Renames the module roots rewrites wrote to the module's private alias."""
+
+    def __init__(self, roots: dict[int, str]) -> None:
+        super().__init__()
+        self.roots = roots
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        alias = self.roots.get(id(original))
+        return updated if alias is None else updated.with_changes(value=alias)
+
+
+def _aliases(module: cst.Module, ctx: Context) -> tuple[cst.Module, dict[str, str]]:
+    """A private alias (`import time as _time`) for each added module whose name a local name shadows.
+
+    `def wait(time): time.sleep(time)` or `queue = queue.Queue()` would fail at run time: any
+    binding of the module's name other than `import time` itself makes the added references use
+    `_time` instead, in every scope (one spelling, whatever scope a reference lands in).
+    """
+    modules = {m.split(".")[0] for _, m in ctx.module_roots}
+    if not any(ctx.uses[m] > 0 or m in ctx.imported for m in modules):
+        return module, {}  # the name appears nowhere else: nothing can shadow it
+    scan = _Taken({id(root) for root, _ in ctx.module_roots})
+    module.visit(scan)
+    aliases: dict[str, str] = {}
+    for name in sorted(modules & scan.taken):
+        alias = "_" + name
+        while alias in scan.every:
+            alias += "_"
+        aliases[name] = alias
+    if not aliases:
+        return module, {}
+    roots = {id(root): aliases[root.value] for root, _ in ctx.module_roots if root.value in aliases}
+    renamed = module.visit(_Realias(roots))
+    assert isinstance(renamed, cst.Module)
+    return renamed, aliases
+
+
+def _emptied_type_checking(module: cst.Module, ctx: Context, unused: set[str]) -> set[int]:
+    """`if TYPE_CHECKING:` blocks of imports that all became unused: they go, and their test's use too."""
+    emptied: set[int] = set()
+    for statement in module.body:
+        if id(statement) not in ctx.import_holders or not isinstance(statement, cst.If) or statement.orelse:
+            continue
+        test = dotted_name(statement.test) or ""
+        body = statement.body
+        if test.rpartition(".")[2] != "TYPE_CHECKING" or not isinstance(body, cst.IndentedBlock):
+            continue
+        if all(_is_import_line(line) and _FixImports(unused).fix_line(line) is None for line in body.body):  # type: ignore[arg-type]
+            emptied.add(id(statement))
+            ctx.drop_all(statement.test)
+    return emptied
 
 
 def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
@@ -131,19 +229,32 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
     unused = {n for n in ctx.dropped_names if ctx.uses[n] <= 0 and n not in ctx.string_names}
     if not unused and not ctx.needed_modules and not ctx.dropped_names:
         return module  # nothing was renamed or removed: imports are as they were
-    needed = sorted(ctx.needed_modules - {"builtins"} - _imported_modules(list(module.body)))
+    module, aliases = _aliases(module, ctx) if ctx.module_roots else (module, {})
+    imported = _imported_modules(list(module.body))
+    needed = sorted(
+        (m, aliases.get(m, ""))
+        for m in ctx.needed_modules - {"builtins"}
+        if (m if m not in aliases else f"{m} as {aliases[m]}") not in imported
+    )
+    emptied = _emptied_type_checking(module, ctx, unused)
+    if emptied:
+        unused = {n for n in ctx.dropped_names if ctx.uses[n] <= 0 and n not in ctx.string_names}
     fixer = _FixImports(unused)
     body: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = []  # comments and blank lines above removed import lines
     at_top = False  # everything above the next statement was removed
     for statement in module.body:
+        if id(statement) in emptied:
+            carried.extend(statement.leading_lines)
+            at_top = at_top or not body
+            continue
         if _is_import_line(statement):
             assert isinstance(statement, cst.SimpleStatementLine)
             fixed = fixer.fix_line(statement)
             if fixed is None:
                 if needed:
                     # The new imports take the place of the first import line that went away.
-                    new_lines = [_import_line(m) for m in needed]
+                    new_lines = [_import_line(*m) for m in needed]
                     new_lines[0] = new_lines[0].with_changes(leading_lines=statement.leading_lines)
                     body.extend(new_lines)
                     needed = []
@@ -168,7 +279,7 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
         body.append(statement)
     if needed:
         at = _insert_at(body)
-        body[at:at] = [_import_line(m) for m in needed]
+        body[at:at] = [_import_line(*m) for m in needed]
     if len(body) == len(module.body) and all(a is b for a, b in zip(body, module.body)):
         return module
     return module.with_changes(body=body)

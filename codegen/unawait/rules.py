@@ -177,3 +177,5 @@ REFUSED_ATTRIBUTES: Mapping[str, str] = {
 #: Markers, documented in README: an async-only branch, and a statement dropped from sync output.
 ASYNC_BRANCH_MARKER = "# ASYNC"
 DROP_MARKER = "# unawait: async-only"
+#: At the end of a line: the line stays exactly as written (nothing renamed, refused or removed).
+KEEP_MARKER = "# unawait: keep"

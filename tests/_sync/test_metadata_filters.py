@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Dict
+from typing import Any, Dict, Iterator
 
 import pytest
 

@@ -192,7 +192,7 @@ ASYNC_WORD = [
     ),
     P(
         "from pkg._async import store\nimport pkg._async.store\n",
-        "from pkg._sync import store\nimport pkg._sync.store\n",
+        "import pkg._sync.store\nfrom pkg._sync import store\n",
         id="absolute module paths",
     ),
     P(
@@ -212,7 +212,7 @@ ASYNC_WORD = [
     ),
     P(
         "from typing import TypeVar, cast\nfrom .s import AsyncStore\n\nT = TypeVar('T', bound='AsyncStore')\nx = cast('AsyncStore', y)\nz = cast(AsyncStore, 'AsyncStore')\n",
-        "from typing import TypeVar, cast\nfrom .s import Store\n\nT = TypeVar('T', bound='Store')\nx = cast('Store', y)\nz = cast(Store, 'AsyncStore')\n",
+        "from typing import TypeVar, cast\n\nfrom .s import Store\n\nT = TypeVar('T', bound='Store')\nx = cast('Store', y)\nz = cast(Store, 'AsyncStore')\n",
         id="types in strings given to cast() and TypeVar(bound=), not the value cast",
     ),
     P(
@@ -245,12 +245,12 @@ TYPING = [
     ),
     P(
         "from typing import Coroutine, Any\n\nx: Coroutine[Any, Any, str]\n",
-        "from typing import Any\n\nx: str\n",
-        id="Coroutine[A, B, T] is T",
+        "x: str\n",
+        id="Coroutine[A, B, T] is T, and Any goes when nothing else uses it",
     ),
     P(
         "from typing import AsyncContextManager\nfrom contextlib import AbstractAsyncContextManager\n\nx: AsyncContextManager[int]\ny: AbstractAsyncContextManager[int]\n",
-        "from typing import ContextManager\nfrom contextlib import AbstractContextManager\n\nx: ContextManager[int]\ny: AbstractContextManager[int]\n",
+        "from contextlib import AbstractContextManager\nfrom typing import ContextManager\n\nx: ContextManager[int]\ny: AbstractContextManager[int]\n",
         id="async context manager types",
     ),
     P(
@@ -530,13 +530,13 @@ IMPORTS = [
     ),
     P(
         "import logging\nimport time\n\nimport time as clock\nfrom asyncio import sleep as pause\nimport pytest\n\nfrom .x import y\n",
-        "import logging\nimport time\n\nimport time as clock\nfrom time import sleep as pause\nimport pytest\n\nfrom .x import y\n",
-        id="import groups keep their blank lines",
+        "import logging\nimport time\nimport time as clock\nfrom time import sleep as pause\n\nimport pytest\n\nfrom .x import y\n",
+        id="a changed import block comes out in isort's sections and order",
     ),
     P(
         "from typing import Iterator\nimport time\n\nfrom typing import AsyncIterator\nimport pytest\n\nx: AsyncIterator[int]\n",
-        "from typing import Iterator\nimport time\n\nimport pytest\n\nx: Iterator[int]\n",
-        id="an import renamed into a duplicate goes and leaves its blank line to the next group",
+        "import time\nfrom typing import Iterator\n\nimport pytest\n\nx: Iterator[int]\n",
+        id="an import renamed into a duplicate goes, the block is sorted",
     ),
 ]
 
@@ -599,7 +599,7 @@ CONFIGURED = [
     ),
     P(
         "import asyncio\nimport redis.asyncio as aioredis\nfrom redis.asyncio.client import Pipeline\nfrom redis.asyncio import Redis\n\nasync def f(r: Redis):\n    await r.set('k', 1)\n    return asyncio.CancelledError, aioredis.from_url('redis://')\n",
-        "import asyncio\nimport redis as aioredis\nfrom redis.client import Pipeline\nfrom redis import Redis\n\ndef f(r: Redis):\n    r.set('k', 1)\n    return asyncio.CancelledError, aioredis.from_url('redis://')\n",
+        "import asyncio\n\nimport redis as aioredis\nfrom redis import Redis\nfrom redis.client import Pipeline\n\ndef f(r: Redis):\n    r.set('k', 1)\n    return asyncio.CancelledError, aioredis.from_url('redis://')\n",
         REDIS,
         id="redis profile: redis.asyncio becomes redis, asyncio stays asyncio",
     ),
@@ -611,7 +611,7 @@ CONFIGURED = [
     ),
     P(
         "from tests import trio\nfrom x import trio as t\nfrom trio import lowlevel\n",
-        "from tests import trio\nfrom x import trio as t\nfrom tests.concurrency import lowlevel\n",
+        "from tests import trio\nfrom tests.concurrency import lowlevel\nfrom x import trio as t\n",
         MODULES,
         id="a module rename leaves names imported from other modules alone",
     ),

@@ -14,6 +14,7 @@ from .call_keywords import CallKeywords
 from .collisions import Collisions
 from .docstrings import Docstrings
 from .duplicate_bases import DuplicateBases
+from .flags import FlipFlags
 from .module_moves import ModuleMoves
 from .pytest_marks import PytestMarks
 from .refuse import Refuse
@@ -28,7 +29,8 @@ from .typing_generics import TypingGenerics
 #: Every rewrite, in order. Each is a small class with libcst-style visit_X / leave_X methods.
 REWRITES: tuple[type[Any], ...] = (
     TrackImports,  # record what each local name is bound to, for the qualified rewrites
-    AsyncBranches,  # `if True:  # ASYNC ... else: B` -> B; `# unawait: async-only` drops a statement
+    AsyncBranches,  # `if True:  # ASYNC ... else: B` -> B, `if _IS_SYNC:` pruned; `# unawait: async-only`, `# unawait: keep`
+    FlipFlags,  # `_IS_SYNC = False` -> `_IS_SYNC = True` (configured flags)
     Refuse,  # asyncio.gather, create_task, __await__ ... -> an error with a hint
     StripAsync,  # `await x` -> `x`; `async def/with/for` -> `def/with/for`
     AsyncioCalls,  # `await asyncio.to_thread(f, a)` -> `f(a)`; `asyncio.run(main())` -> `main()`

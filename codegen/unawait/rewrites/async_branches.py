@@ -1,46 +1,98 @@
-"""`if True:  # ASYNC` A `else:` B -> B; a statement under `# unawait: async-only` -> removed."""
+"""`if True:  # ASYNC` A `else:` B -> B, flag branches pruned; `# unawait: async-only` drops a statement."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Optional
 
 import libcst as cst
+import libcst.matchers as m
 
-from ..context import names_in, without_leading_blank_lines
-from ..rules import ASYNC_BRANCH_MARKER, DROP_MARKER
+from ..context import Context, names_in, without_leading_blank_lines
+from ..rules import DROP_MARKER, KEEP_MARKER
 from ._base import Rewrite
+from .flags import flag_value
+
+#: `# ASYNC`, `# ASYNC: why` or `# ASYNC - why` (not `# ASYNCHRONOUS`).
+_ASYNC_MARKER = re.compile(r"^#\s*ASYNC(?:\s*:.*|\s.*)?$")
+
+
+def _marked(node: cst.If) -> bool:
+    if not isinstance(node.body, cst.IndentedBlock):
+        return False
+    comment = node.body.header.comment
+    return comment is not None and _ASYNC_MARKER.match(comment.value.strip()) is not None
 
 
 def is_async_branch(node: cst.If) -> bool:
     """`if True:  # ASYNC` (psycopg's idiom: type checkers see the else branch as unreachable)."""
-    if not (isinstance(node.test, cst.Name) and node.test.value == "True"):
-        return False
-    if not isinstance(node.body, cst.IndentedBlock):
-        return False
-    comment = node.body.header.comment
-    return comment is not None and comment.value.strip() == ASYNC_BRANCH_MARKER
+    return isinstance(node.test, cst.Name) and node.test.value == "True" and _marked(node)
+
+
+def sync_value(node: cst.If, flags: dict[str, bool]) -> Optional[bool]:
+    """Whether an `if`/`elif` test holds in the sync output; None when unawait cannot tell.
+
+    `if True:  # ASYNC` is async-only code: False in sync. Its mirror `if False:  # ASYNC` is
+    sync-only code (psycopg's spelling): True in sync. Configured flags decide the rest.
+    """
+    if isinstance(node.test, cst.Name) and node.test.value in ("True", "False") and _marked(node):
+        return node.test.value == "False"
+    return flag_value(node.test, flags)
+
+
+def _comment_is(line: Any, marker: str) -> bool:
+    return line is not None and line.comment is not None and line.comment.value.strip() == marker
 
 
 def is_dropped(node: Any) -> bool:
     """A statement with `# unawait: async-only` on the line above it or at its end."""
-    for line in getattr(node, "leading_lines", ()):
-        if line.comment is not None and line.comment.value.strip() == DROP_MARKER:
-            return True
-    trailing = getattr(node, "trailing_whitespace", None)
-    return trailing is not None and trailing.comment is not None and trailing.comment.value.strip() == DROP_MARKER
+    if any(_comment_is(line, DROP_MARKER) for line in getattr(node, "leading_lines", ())):
+        return True
+    return _comment_is(getattr(node, "trailing_whitespace", None), DROP_MARKER)
+
+
+def is_kept(node: Any) -> bool:
+    """A simple statement line ending in `# unawait: keep`: it stays exactly as written."""
+    return isinstance(node, cst.SimpleStatementLine) and _comment_is(node.trailing_whitespace, KEEP_MARKER)
+
+
+def _statements(block: cst.BaseSuite) -> list[Any]:
+    if isinstance(block, cst.IndentedBlock):
+        return list(block.body)
+    if isinstance(block, cst.SimpleStatementSuite):  # `else: x = 1` on one line
+        return [cst.SimpleStatementLine(body=block.body)]
+    return []
 
 
 class AsyncBranches(Rewrite):
     """The marker vocabulary for code that must differ between the two halves."""
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.flags = dict(ctx.names.config.flags)
+        self._elifs: set[int] = set()  # id() of If nodes that are the `elif` of another
+        self._decided: dict[int, bool] = {}
+
     def _visit_statement(self, node: cst.CSTNode) -> bool:
+        if is_kept(node):
+            if m.findall(node, m.Await() | m.CompFor(asynchronous=m.Asynchronous())):
+                raise self.ctx.error(
+                    node,
+                    f"`{KEEP_MARKER}` on a line with async syntax: it cannot stay as written in sync code",
+                    "remove the pragma, or put the line under `if True:  # ASYNC` with a sync else-branch",
+                )
+            self.ctx.uses.update(names_in(node))  # its names stay used: their imports stay
+            return False
         return not is_dropped(node)
 
     def _leave_statement(self, original: Any, updated: Any) -> Any:
         if is_dropped(original):
-            self.ctx.record(original, "async-only", "# unawait: async-only", "removed")
+            self.ctx.record(original, "async-only", DROP_MARKER, "removed")
             self._forget(original)
             return cst.RemoveFromParent()
+        if is_kept(original):
+            self.ctx.record(original, "keep", KEEP_MARKER, "as written")
+            return cst.FlattenSentinel([original])  # another node type: later rewrites leave it alone
         return updated
 
     def _forget(self, removed: cst.CSTNode) -> None:
@@ -53,34 +105,85 @@ class AsyncBranches(Rewrite):
     leave_For = leave_While = leave_With = leave_Try = _leave_statement
 
     def visit_If(self, node: cst.If) -> bool:
-        # The async branch is neither converted nor checked: it is dropped whole.
-        return not is_async_branch(node) and not is_dropped(node)
+        if isinstance(node.orelse, cst.If):
+            self._elifs.add(id(node.orelse))
+        if is_dropped(node):
+            return False
+        decided = sync_value(node, self.flags)
+        if decided is None:
+            return True
+        # A decided test is pruned before anything else sees it: async-only code in the branch
+        # that does not hold in sync code is dropped unconverted, never refused.
+        self._decided[id(node)] = decided
+        return False
+
+    def _convert(self, node: Any) -> Any:
+        return node.visit(self.ctx.pipeline)
 
     def leave_If(self, original: cst.If, updated: cst.If) -> Any:
+        elif_ = id(original) in self._elifs
         if is_dropped(original):
-            return self._leave_statement(original, updated)
-        if not is_async_branch(original):
+            if not elif_:
+                return self._leave_statement(original, updated)
+            # Only this elif goes: the chain goes on with the branches after it.
+            self.ctx.record(original, "async-only", DROP_MARKER, "elif removed")
+            self._forget(original.test)
+            self._forget(original.body)
+            return cst.RemoveFromParent() if original.orelse is None else self._convert(original.orelse)
+        decided = self._decided.pop(id(original), None)
+        if decided is None:
             return updated
-        self.ctx.record(original, "async-branch", "if True:  # ASYNC", "else branch")
+        self._forget(original.test)
+        rule = "async-branch" if _marked(original) else "flag"
+        if decided:
+            self.ctx.record(original, rule, cst.Module([]).code_for_node(original.test), "branch kept")
+            if original.orelse is not None:
+                self._forget(original.orelse)
+            if elif_:  # `elif <holds>: A else: B` -> `else: A`
+                body = original.body
+                if _marked(original) and isinstance(body, cst.IndentedBlock):
+                    body = body.with_changes(header=cst.TrailingWhitespace())  # the marker goes with its test
+                return cst.Else(body=self._convert(body), leading_lines=original.leading_lines)
+            return self._flatten(original, _statements(self._convert(original.body)))
+        self.ctx.record(original, rule, cst.Module([]).code_for_node(original.test), "branch dropped")
         self._forget(original.body)
         orelse = original.orelse
         if orelse is None:
             return cst.RemoveFromParent()
-        if isinstance(orelse, cst.If):
-            raise self.ctx.error(orelse, "elif after `if True:  # ASYNC`", "use a plain `else:` for the sync branch")
-        body = orelse.body.visit(self.ctx.pipeline)
-        statements: list[Any]
-        if isinstance(body, cst.IndentedBlock):
-            statements = list(body.body)
-        elif isinstance(body, cst.SimpleStatementSuite):  # `else: x = 1` on one line
-            statements = [cst.SimpleStatementLine(body=body.body)]
-        else:
-            statements = []
+        if elif_:
+            return self._convert(orelse)  # the next elif or else takes this one's place
+        if isinstance(orelse, cst.If):  # `if <fails>: A elif c: B` -> `if c: B`
+            self._elifs.discard(id(orelse))
+            promoted = orelse.with_changes(leading_lines=original.leading_lines)
+            return self._convert(promoted)
+        return self._flatten(original, _statements(self._convert(orelse.body)))
+
+    def _flatten(self, original: cst.If, statements: list[Any]) -> Any:
         if not statements:
             return cst.RemoveFromParent()
         first = statements[0]
         statements[0] = first.with_changes(leading_lines=[*original.leading_lines, *first.leading_lines])
         return cst.FlattenSentinel(statements)
+
+    def visit_IfExp(self, node: cst.IfExp) -> bool:
+        decided = flag_value(node.test, self.flags)
+        if decided is None:
+            return True
+        self._decided[id(node)] = decided
+        return False
+
+    def leave_IfExp(self, original: cst.IfExp, updated: cst.IfExp) -> Any:
+        decided = self._decided.pop(id(original), None)
+        if decided is None:
+            return updated
+        kept, dropped = (original.body, original.orelse) if decided else (original.orelse, original.body)
+        self.ctx.record(original, "flag", cst.Module([]).code_for_node(original.test), "branch kept")
+        self._forget(original.test)
+        self._forget(dropped)
+        result = self._convert(kept)
+        if original.lpar and not result.lpar:
+            result = result.with_changes(lpar=original.lpar, rpar=original.rpar)
+        return result
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
         if not updated.body:

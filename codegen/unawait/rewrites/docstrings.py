@@ -1,4 +1,4 @@
-"""Code in docstrings: `>>> await s.aadd_texts(t)` -> `>>> s.add_texts(t)`; prose is left alone."""
+"""Code in docstrings: `>>> await s.aadd_texts(t)` -> `>>> s.add_texts(t)`; prose only with rename_in_docstrings."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import libcst as cst
 from ..context import Context
 from ..naming import Rename
 from ._base import Rewrite
+from .string_literals import StringLiterals
 
 #: Identifiers and string literals in a line of example code (strings are skipped, not renamed).
 _TOKEN = re.compile(
@@ -39,12 +40,22 @@ def _no_paths(dotted: str) -> tuple[str, Rename] | None:
 
 
 class _Names:
-    """The look-ups docstring code needs: any name, a name called right after `await`, a module path."""
+    """The look-ups docstring code needs: any name, a name called right after `await`, a module path.
 
-    def __init__(self, lookup: Lookup, async_use: Lookup, path: PathLookup = _no_paths) -> None:
+    `prose`, when set (rename_in_docstrings), renames whole names and module paths in prose text.
+    """
+
+    def __init__(
+        self,
+        lookup: Lookup,
+        async_use: Lookup,
+        path: PathLookup = _no_paths,
+        prose: Optional[Callable[[str], str]] = None,
+    ) -> None:
         self.lookup = lookup
         self.async_use = async_use
         self.path = path
+        self.prose = prose
 
 
 def _rewrite_paths(code: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
@@ -110,13 +121,33 @@ def rewrite_docstring(text: str, names: _Names, notes: list[tuple[str, str, str]
         elif fence or in_literal:
             lines[i] = rewrite_code(line, names, notes)
         else:
-            line = _ROLE.sub(lambda m: m.group(1) + _dotted(m.group(2), names, notes) + m.group(3), line)
-            lines[i] = _LITERAL.sub(lambda m: "``" + rewrite_code(m.group(1), names, notes) + "``", line)
+            lines[i] = _prose_line(line, names, notes)
         directive = _DIRECTIVE.match(stripped)
         if fence is None and (directive or stripped.endswith("::")):
             literal_indent = indent
             literal_python = directive is None or directive.group(1).lower() in _PYTHON
     return "\n".join(lines)
+
+
+#: The parts of a prose line that are code: Sphinx roles and ``inline literals``.
+_MARKUP = re.compile(f"{_ROLE.pattern}|{_LITERAL.pattern}")
+
+
+def _prose_line(line: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
+    """Roles and literals renamed as code; the text between them as prose (only with `prose` set)."""
+    out: list[str] = []
+    at = 0
+    for match in _MARKUP.finditer(line):
+        text = line[at : match.start()]
+        out.append(names.prose(text) if names.prose else text)
+        if match.group(2) is not None:  # a role: only its target
+            out.append(match.group(1) + _dotted(match.group(2), names, notes) + match.group(3))
+        else:
+            out.append("``" + rewrite_code(match.group(4), names, notes) + "``")
+        at = match.end()
+    rest = line[at:]
+    out.append(names.prose(rest) if names.prose else rest)
+    return "".join(out)
 
 
 def _dotted(dotted: str, names: _Names, notes: list[tuple[str, str, str]]) -> str:
@@ -140,7 +171,12 @@ class Docstrings(Rewrite):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self._names = _Names(ctx.names.rename, ctx.names.rename_async_use, ctx.names.rename_path)
+        prose = None
+        if ctx.names.config.rename_in_docstrings:
+            words = StringLiterals(ctx)  # the same whole-name and module-path renaming as in strings
+            prose = lambda text: words.rename_text(self._owner, text)  # noqa: E731
+        self._owner: cst.CSTNode = cst.Module([])
+        self._names = _Names(ctx.names.rename, ctx.names.rename_async_use, ctx.names.rename_path, prose)
 
     def _rewrite(self, owner: cst.CSTNode, body: Any) -> Any:
         if isinstance(body, cst.SimpleStatementSuite):
@@ -155,6 +191,7 @@ class Docstrings(Rewrite):
         if not isinstance(string, cst.SimpleString) or "b" in string.prefix.lower():
             return None
         notes: list[tuple[str, str, str]] = []
+        self._owner = owner
         value = rewrite_docstring(string.value, self._names, notes)
         if value == string.value:
             return None

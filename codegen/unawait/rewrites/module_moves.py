@@ -39,7 +39,13 @@ class ModuleMoves(Rewrite):
         if module == "builtins":
             return cst.Name(name, lpar=updated.lpar, rpar=updated.rpar)
         self.ctx.needed_modules.add(module)
-        return dotted_expr(f"{module}.{name}").with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        new = dotted_expr(f"{module}.{name}")
+        root: cst.BaseExpression = new
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        assert isinstance(root, cst.Name)
+        self.ctx.module_roots.append((root, module))  # imports.py may alias it if a local name shadows it
+        return new.with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine

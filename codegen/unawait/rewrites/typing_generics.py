@@ -31,6 +31,8 @@ class TypingGenerics(Rewrite):
             element = updated.slice[-1].slice
             if isinstance(element, cst.Index):
                 self.ctx.drop(dotted.split(".")[0])
+                for dropped in updated.slice[:-1]:  # `Any` of `Coroutine[Any, Any, T]` may now be unused
+                    self.ctx.drop_all(dropped)
                 self.ctx.record(original, "typing", f"{last}[T]", "T")
                 return element.value
         return updated

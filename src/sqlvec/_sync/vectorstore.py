@@ -7,8 +7,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import (
     Any,
-    Generator,
     Dict,
+    Generator,
     Iterable,
     List,
     Mapping,

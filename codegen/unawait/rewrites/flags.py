@@ -1,0 +1,68 @@
+"""`_IS_SYNC = False` -> `_IS_SYNC = True` for the configured flags; their tests decided statically."""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Union
+
+import libcst as cst
+
+from ..context import Context, dotted_name
+from ._base import Rewrite
+
+
+def flag_value(expr: cst.BaseExpression, flags: Mapping[str, bool]) -> Optional[bool]:
+    """What a test is in the sync output, when the flags alone decide it; None when they do not.
+
+    Only trivially decidable tests: a flag, `flag()`, `not`, and `and`/`or` whose left operand
+    decides the whole (`not _IS_SYNC and await x()` is False in sync code: the right side never
+    runs) or whose two operands are both flags. `if _IS_SYNC and x:` stays as written: the
+    flipped constant makes it right at run time.
+    """
+    if not flags:
+        return None
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        return flags.get(dotted_name(expr) or "")
+    if isinstance(expr, cst.Call) and not expr.args:
+        dotted = dotted_name(expr.func)
+        return flags.get(f"{dotted}()") if dotted else None
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        inner = flag_value(expr.expression, flags)
+        return None if inner is None else not inner
+    if isinstance(expr, cst.BooleanOperation):
+        left = flag_value(expr.left, flags)
+        is_and = isinstance(expr.operator, cst.And)
+        if left is not None and left != is_and:
+            return left  # `False and ...` / `True or ...`: the right side never runs
+        right = flag_value(expr.right, flags)
+        if left is not None and right is not None:
+            return right  # `True and x` / `False or x` is x
+    return None
+
+
+class FlipFlags(Rewrite):
+    """The flag constant's own assignment gets its sync value: the generator flips it."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.flags = {k: v for k, v in ctx.names.config.flags.items() if not k.endswith("()")}
+
+    def _flipped(self, target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> Optional[cst.Name]:
+        sync = self.flags.get(dotted_name(target) or "")
+        if sync is None or not isinstance(value, cst.Name) or value.value not in ("True", "False"):
+            return None
+        self.ctx.record(target, "flag", f"{dotted_name(target)} = {value.value}", f"{sync}")
+        return value.with_changes(value=str(sync))
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        if not self.flags or len(updated.targets) != 1:
+            return updated
+        new = self._flipped(updated.targets[0].target, updated.value)
+        return updated if new is None else updated.with_changes(value=new)
+
+    def leave_AnnAssign(
+        self, original: cst.AnnAssign, updated: cst.AnnAssign
+    ) -> Union[cst.AnnAssign, cst.RemovalSentinel]:
+        if not self.flags:
+            return updated
+        new = self._flipped(updated.target, updated.value)
+        return updated if new is None else updated.with_changes(value=new)
