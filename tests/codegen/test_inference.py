@@ -100,13 +100,13 @@ def test_explain_names_the_import_that_switched_a_profile_on() -> None:
 MODULE_PATHS = [
     P(
         "from pkg.asynchronous.conn import AsyncConn\nimport pkg.asynchronous.pool\n\nx = pkg.asynchronous.pool.make()\n",
-        "from pkg.synchronous.conn import Conn\nimport pkg.synchronous.pool\n\nx = pkg.synchronous.pool.make()\n",
+        "import pkg.synchronous.pool\nfrom pkg.synchronous.conn import Conn\n\nx = pkg.synchronous.pool.make()\n",
         trees(("pkg/asynchronous", "pkg/synchronous")),
         id="pkg/asynchronous -> pkg/synchronous renames the dotted path",
     ),
     P(
         "from .asynchronous import conn\nfrom ..asynchronous.pool import Pool\n",
-        "from .synchronous import conn\nfrom ..synchronous.pool import Pool\n",
+        "from ..synchronous.pool import Pool\nfrom .synchronous import conn\n",
         trees(("pkg/asynchronous", "pkg/synchronous")),
         id="and its relative forms",
     ),
@@ -118,7 +118,7 @@ MODULE_PATHS = [
     ),
     P(
         "from tests.asynchronous.helpers import make\nimport tests.asynchronous.conftest as c\n",
-        "from tests.helpers import make\nimport tests.conftest as c\n",
+        "import tests.conftest as c\nfrom tests.helpers import make\n",
         trees(("tests/asynchronous", "tests")),
         id="tests/asynchronous -> tests drops the folder from the path",
     ),
@@ -139,14 +139,14 @@ def test_module_paths_follow_the_trees(before: str, after: str, config: Config) 
 RELATIVE = [
     P(
         "from ..conftest import make\nfrom . import helpers\nfrom .helpers import x\n",
-        "from .conftest import make\nfrom . import helpers\nfrom .helpers import x\n",
+        "from . import helpers\nfrom .conftest import make\nfrom .helpers import x\n",
         ("tests/asynchronous", "tests"),
         "tests/asynchronous/test_x.py",
         id="a tree generated one level up: imports that leave the tree lose a dot",
     ),
     P(
         "from ...common import Base\nfrom ...asynchronous.pool import Pool\nfrom .. import pool\n",
-        "from ..common import Base\nfrom ..pool import Pool\nfrom .. import pool\n",
+        "from .. import pool\nfrom ..common import Base\nfrom ..pool import Pool\n",
         ("tests/asynchronous", "tests"),
         "tests/asynchronous/sub/test_y.py",
         id="and a path back into the tree follows the tree",

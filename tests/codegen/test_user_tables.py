@@ -29,7 +29,7 @@ PAIRS = [
     ),
     P(
         'from typing import Generic\nfrom .foo import AsyncFoo\n\nclass A(Generic["AsyncFoo"]):\n    pass\n\nclass B(Base["AsyncFoo", int], metaclass=M):\n    pass\n',
-        'from typing import Generic\nfrom .foo import Foo\n\nclass A(Generic["Foo"]):\n    pass\n\nclass B(Base["Foo", int], metaclass=M):\n    pass\n',
+        'from typing import Generic\n\nfrom .foo import Foo\n\nclass A(Generic["Foo"]):\n    pass\n\nclass B(Base["Foo", int], metaclass=M):\n    pass\n',
         CONFIG,
         id="forward references in base-class subscripts are renamed",
     ),
