@@ -6,6 +6,9 @@ Usage
     unawait --check               CI: write nothing; exit 1 with a diff if anything is out of date
     unawait --diff                print what would change; write nothing
     unawait --explain             print every rename and rewrite and the rules that never fired
+    unawait compare [SYNC_DIR]    generate into memory and compare with an existing sync tree at
+                                  AST level (migrating from another generator); writes nothing
+    unawait compare SRC SYNC_DIR  the same for one async folder and the sync folder to compare with
 
 Exit codes
     0  everything is up to date (or was brought up to date)
@@ -15,6 +18,7 @@ Exit codes
     3  configuration, usage or file-system error (a file that cannot be read or written, or is
        not a regular file)
     4  unawait failed on a file: a bug, please report it
+    `unawait compare` exits 0 whatever it finds, 3 on a usage or configuration error, 4 on a bug.
 """
 
 from __future__ import annotations
@@ -103,9 +107,61 @@ def _config(args: argparse.Namespace) -> tuple[Config, bool]:
     return config, False
 
 
+def _compare_parser() -> argparse.ArgumentParser:
+    from . import compare
+
+    parser = _Parser(
+        prog="unawait compare",
+        description=(compare.__doc__ or "").strip(),
+        epilog="Normalisation: see unawait.compare.normalise (and README). Exit codes: 0, 3 usage, 4 a bug.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="[SRC] SYNC_DIR", help="a configured tree's dest, or SRC SYNC_DIR")
+    parser.add_argument("--config", type=Path, metavar="PYPROJECT", help="read [tool.unawait] from this file")
+    parser.add_argument(
+        "--diff-lines", type=int, default=compare.DIFF_LINES, metavar="N", help="lines of each diff (0: none)"
+    )
+    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: up to 2)")
+    return parser
+
+
+def _compare_main(argv: list[str]) -> int:
+    """`unawait compare`: print per file whether unawait's output is AST-equal to the sync tree's."""
+    from . import compare
+
+    args = _compare_parser().parse_args(argv)
+    try:
+        if len(args.paths) > 2:
+            raise ConfigError(f"expected [SRC] SYNC_DIR, got {len(args.paths)} paths: {' '.join(args.paths)}")
+        if args.jobs is not None and args.jobs < 1:
+            raise ConfigError("--jobs must be at least 1")
+        if len(args.paths) == 2:
+            base = load_config(args.config) if args.config else Config()
+            config = replace(base, trees=(Tree(Path(args.paths[0]), Path(args.paths[1])),), root=Path.cwd())
+        else:
+            pyproject = args.config if args.config else find_pyproject(Path.cwd())
+            if not pyproject.is_file():
+                raise ConfigError(f"{pyproject}: no such file")
+            config = load_config(pyproject)
+            if not config.trees:
+                raise ConfigError(f"{pyproject}: [tool.unawait] has no trees; or run: unawait compare SRC SYNC_DIR")
+            if args.paths:
+                config = compare.select_tree(config, Path(args.paths[0]))
+        result = compare.compare(config, jobs=args.jobs)
+    except ConfigError as exc:
+        print(f"unawait: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("unawait: interrupted", file=sys.stderr)
+        return 130
+    sys.stdout.write(compare.format_comparison(result, args.diff_lines))
+    return EXIT_INTERNAL if result.internal_error else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["compare"]:  # a one-off tree whose SRC is named compare: `unawait ./compare DEST`
+        return _compare_main(argv[1:])
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:
