@@ -100,8 +100,14 @@ class JsonbFilterCompiler(FilterCompiler):
         )
 
     def in_(self, key: Tuple[str, ...], values: Tuple[Scalar, ...], params: List[Any]) -> str:
-        parts = [self._contains(key, value, params) for value in values]
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        # One array parameter: the row's metadata is read once and its value looked up in
+        # the list (hashed by the executor), instead of one containment test per value that
+        # each decompresses the whole metadata (memory grew with list length x row size).
+        # jsonb `=` is containment's equality for scalars: 1 = 1.0, "1" <> 1, true <> 1;
+        # a missing key gives NULL, which COALESCE makes false.
+        path = self._path(key, params)
+        params.append([json.dumps(value) for value in values])
+        return f"COALESCE(({path}) = ANY(%s::jsonb[]), FALSE)"
 
 
 class PgSQL:
