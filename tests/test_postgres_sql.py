@@ -101,6 +101,8 @@ def test_a_long_in_list_is_one_array_parameter() -> None:
     sql, params = PG.count("t", parse_filter({"k": {"$nin": ["x", 1.5, True]}}))
     assert sql.count("%s") == 2 and "NOT COALESCE" in sql
     assert params == ["k", ['"x"', "1.5", "true"]]
+    sql, params = CRDB.count("t", parse_filter({"k": {"$in": [1, "x"]}}))
+    assert "IN (SELECT jsonb_array_elements(%s::jsonb))" in sql and params == ["k", '[1, "x"]']
 
 
 @pytest.mark.parametrize("name", ['a"b', "x; DROP TABLE y", "pg_catalog", "sqlvec_collections", "1x"])
