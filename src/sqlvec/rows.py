@@ -17,6 +17,9 @@ OFFLOAD_ROWS = 256
 #: How deep objects and lists may nest in one document's metadata ({"a": {"b": [1]}} is 3).
 MAX_METADATA_DEPTH = 64
 
+#: The largest vector_dimension of a collection: pgvector's limit, applied on every backend.
+MAX_DIMENSION = 16_000
+
 _BARE = (str, bytes, bytearray, memoryview)
 
 
@@ -30,6 +33,17 @@ def check_positive(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise InvalidArgumentError(f"{name} must be a positive int, got {value!r}", value)
     return value
+
+
+def check_dimension(value: object) -> int:
+    """value if it is a collection dimension every backend accepts (1..MAX_DIMENSION)."""
+    dimension = check_positive("vector_dimension", value)
+    if dimension > MAX_DIMENSION:
+        raise InvalidArgumentError(
+            f"vector_dimension is {dimension}; the limit is {MAX_DIMENSION} (pgvector's, the same on every backend)",
+            dimension,
+        )
+    return dimension
 
 
 def check_sequence(name: str, value: object, of: str) -> None:

@@ -13,7 +13,7 @@ from sqlvec.documents import Document
 from sqlvec.embeddings import HashEmbedding
 from sqlvec.errors import InvalidArgumentError, InvalidMetadataError, SqlvecError
 from sqlvec.pool import DatabaseError, DatabaseLockedError
-from sqlvec.rows import MAX_METADATA_DEPTH
+from sqlvec.rows import MAX_DIMENSION, MAX_METADATA_DEPTH
 
 from .conftest import DIMENSION
 
@@ -178,3 +178,13 @@ async def test_a_locked_sqlite_file_is_a_typed_error_and_writes_nothing(sqlite_p
         assert [d.id async for d in store.aiter_documents()] == ["before"]
         assert await store.aadd_texts(["a"], ids=["a"]) == ["a"]
         assert await store.acount() == 2
+
+
+@pytest.mark.asyncio
+async def test_dimensions_past_pgvectors_limit_are_refused_on_every_backend(engine: AsyncEngine) -> None:
+    with pytest.raises(InvalidArgumentError, match="the limit is 16000") as info:
+        await engine.ainit_vectorstore_table("wide", vector_dimension=MAX_DIMENSION + 1)
+    assert info.value.value == MAX_DIMENSION + 1
+    await engine.ainit_vectorstore_table("wide", vector_dimension=MAX_DIMENSION)
+    store = AsyncVectorStore(engine, HashEmbedding(MAX_DIMENSION), "wide")
+    assert await store.aadd_texts(["a"], ids=["a"]) == ["a"]

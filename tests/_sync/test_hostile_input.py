@@ -15,7 +15,7 @@ from sqlvec.documents import Document
 from sqlvec.embeddings import HashEmbedding
 from sqlvec.errors import InvalidArgumentError, InvalidMetadataError, SqlvecError
 from sqlvec.pool import DatabaseError, DatabaseLockedError
-from sqlvec.rows import MAX_METADATA_DEPTH
+from sqlvec.rows import MAX_DIMENSION, MAX_METADATA_DEPTH
 
 from .conftest import DIMENSION
 
@@ -174,3 +174,12 @@ def test_a_locked_sqlite_file_is_a_typed_error_and_writes_nothing(sqlite_path: s
         assert [d.id for d in store.iter_documents()] == ["before"]
         assert store.add_texts(["a"], ids=["a"]) == ["a"]
         assert store.count() == 2
+
+
+def test_dimensions_past_pgvectors_limit_are_refused_on_every_backend(engine: Engine) -> None:
+    with pytest.raises(InvalidArgumentError, match="the limit is 16000") as info:
+        engine.init_vectorstore_table("wide", vector_dimension=MAX_DIMENSION + 1)
+    assert info.value.value == MAX_DIMENSION + 1
+    engine.init_vectorstore_table("wide", vector_dimension=MAX_DIMENSION)
+    store = VectorStore(engine, HashEmbedding(MAX_DIMENSION), "wide")
+    assert store.add_texts(["a"], ids=["a"]) == ["a"]
