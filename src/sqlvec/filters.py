@@ -299,23 +299,10 @@ class FilterCompiler:
         params: List[Any] = []
         if node is None:
             return self.true_sql, params
-        self._heights: Dict[int, int] = {}
-        return self._node(_normal_form(node, False), params), params
+        # Heights are memoised per call: a compiler is shared by threads.
+        return self._node(_normal_form(node, False), params, {}), params
 
-    def _height(self, node: Filter) -> int:
-        """How deep node's And/Or/Not nest (0 for a leaf), computed once per node."""
-        known = self._heights.get(id(node))
-        if known is None:
-            if isinstance(node, (And, Or)):
-                known = 1 + max(self._height(child) for child in node.children)
-            elif isinstance(node, Not):
-                known = 1 + self._height(node.child)
-            else:
-                known = 0
-            self._heights[id(node)] = known
-        return known
-
-    def _node(self, node: Filter, params: List[Any]) -> str:
+    def _node(self, node: Filter, params: List[Any], heights: Dict[int, int]) -> str:
         if isinstance(node, Compare):
             return self.compare(node.key, node.op, node.value, params)
         if isinstance(node, In):
@@ -326,9 +313,10 @@ class FilterCompiler:
             # Deepest child first: SQLite's parser keeps every pending left operand on a
             # fixed-size stack, so a deep child on the left costs one entry per level
             # instead of three ("parser stack overflow" otherwise). AND/OR commute.
-            children = sorted(node.children, key=self._height, reverse=True)
-            return _join(" AND " if isinstance(node, And) else " OR ", [self._node(c, params) for c in children])
-        return f"(NOT {self._node(node.child, params)})"
+            children = sorted(node.children, key=lambda child: _height(child, heights), reverse=True)
+            op = " AND " if isinstance(node, And) else " OR "
+            return _join(op, [self._node(child, params, heights) for child in children])
+        return f"(NOT {self._node(node.child, params, heights)})"
 
     def compare(self, key: Tuple[str, ...], op: str, value: Scalar, params: List[Any]) -> str:
         """SQL for `key op value`, appending its parameters."""
@@ -355,6 +343,20 @@ def _normal_form(node: Filter, negate: bool) -> Filter:
             children.extend(child.children if isinstance(child, (And, Or)) and type(child) is kind else (child,))
         return kind(tuple(children))
     return Not(node) if negate else node
+
+
+def _height(node: Filter, heights: Dict[int, int]) -> int:
+    """How deep node's And/Or/Not nest (0 for a leaf), computed once per node of one tree."""
+    known = heights.get(id(node))
+    if known is None:
+        if isinstance(node, (And, Or)):
+            known = 1 + max(_height(child, heights) for child in node.children)
+        elif isinstance(node, Not):
+            known = 1 + _height(node.child, heights)
+        else:
+            known = 0
+        heights[id(node)] = known
+    return known
 
 
 #: Terms joined in one flat run; longer lists are runs of runs (see _join).
