@@ -251,3 +251,15 @@ def test_strings_no_backend_can_store_are_refused(value: str) -> None:
     with pytest.raises(FilterTypeError) as info:
         parse_filter({"a": {"$in": ["ok", value]}})
     assert info.value.value == value
+
+
+def test_a_filter_wide_at_every_level_runs_on_sqlite() -> None:
+    # 31 alternating levels of 33 children each: 992 conditions, every list in runs.
+    spec: Dict[str, Any] = {"a": 1}
+    for level in range(MAX_FILTER_DEPTH - 1):
+        spec = {("$and", "$or")[level % 2]: [spec] + [{"w": j} for j in range(32)]}
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (metadata TEXT)")
+    conn.execute("""INSERT INTO t VALUES ('{"a": 1}')""")
+    sql, params = compile_sqlite(parse_filter(spec))
+    conn.execute(f"SELECT count(*) FROM t WHERE {sql}", params).fetchone()
