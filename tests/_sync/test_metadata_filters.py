@@ -8,7 +8,7 @@ import math
 import random
 import string
 import time
-from typing import Any, Iterator, Dict
+from typing import Any, Iterator, Dict, List
 
 import pytest
 
@@ -21,7 +21,7 @@ from sqlvec.errors import (
     SqlvecError,
     UnknownFilterOperatorError,
 )
-from sqlvec.filters import MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, MAX_IN_VALUES
+from sqlvec.filters import MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, MAX_IN_VALUES, matches, parse_filter
 
 METADATA: Dict[str, Dict[str, Any]] = {
     "a": {"color": "red", "size": 1, "price": 9.5, "ok": True, "owner": {"name": "ann"}},
@@ -191,3 +191,33 @@ def test_a_long_in_list_over_a_large_row_is_quick(filtered: VectorStore) -> None
     assert filtered.count({"n": {"$in": values}}) == 0
     assert filtered.count({"n": {"$nin": values}}) == len(METADATA) + 1
     assert time.perf_counter() - started < 5.0
+
+
+_KEYS = ["color", "size", "price", "ok", "owner.name", "tags", "note", "missing"]
+_VALUES: List[Any] = ["red", "blue", "large", "ann", "1", 1, 1.0, 2, 3, 9.5, 10, 20, 30.25, True, False, -1]
+
+
+def _random_filter(rng: random.Random, depth: int = 0) -> Dict[str, Any]:
+    roll = rng.random()
+    if depth < 4 and roll < 0.3:
+        op = rng.choice(["$and", "$or"])
+        return {op: [_random_filter(rng, depth + 1) for _ in range(rng.randint(1, 3))]}
+    if depth < 4 and roll < 0.45:
+        return {"$not": _random_filter(rng, depth + 1)}
+    key = rng.choice(_KEYS)
+    op = rng.choice(["$eq", "$ne", "$in", "$nin", "$lt", "$gte"])
+    if op in ("$in", "$nin"):
+        return {key: {op: rng.sample(_VALUES, rng.randint(0, 5))}}
+    value = rng.choice(_VALUES)
+    if op in ("$lt", "$gte") and isinstance(value, bool):
+        op = "$eq"
+    return {key: {op: value}}
+
+
+def test_random_filters_agree_with_the_reference_semantics(filtered: VectorStore) -> None:
+    rng = random.Random(9)
+    for _ in range(150):
+        spec = _random_filter(rng)
+        node = parse_filter(spec)
+        want = [i for i in sorted(METADATA) if matches(node, METADATA[i])]
+        assert [d.id for d in filtered.iter_documents(spec)] == want, spec
