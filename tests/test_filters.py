@@ -10,8 +10,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sqlvec.errors import FilterTypeError, InvalidFilterError, UnknownFilterOperatorError
-from sqlvec.filters import And, Compare, In, Not, Or, compile_sqlite, json_path, matches, parse_filter
+from sqlvec.errors import FilterLimitError, FilterTypeError, InvalidFilterError, UnknownFilterOperatorError
+from sqlvec.filters import (
+    MAX_FILTER_CONDITIONS,
+    MAX_FILTER_DEPTH,
+    MAX_IN_VALUES,
+    MAX_KEY_SEGMENTS,
+    And,
+    Compare,
+    In,
+    Not,
+    Or,
+    compile_sqlite,
+    json_path,
+    matches,
+    parse_filter,
+)
 
 
 def test_plain_equality_parses_to_eq() -> None:
@@ -71,7 +85,7 @@ def test_values_and_keys_are_bound_never_inlined() -> None:
     evil = "x'); DROP TABLE docs; --"
     sql, params = compile_sqlite(parse_filter({"k": evil, "n": {"$in": [1, 2.5]}}))
     assert evil not in sql and "2.5" not in sql and '"k"' not in sql
-    assert evil in params and 2.5 in params and '$."k"' in params
+    assert evil in params and "[1, 2.5]" in params and '$."k"' in params
     assert sql.count("?") == len(params)
 
 
@@ -145,3 +159,107 @@ def test_sqlite_agrees_with_the_reference(rows: List[Dict[str, Any]], spec: Dict
         conn.close()
     want = [i for i, m in enumerate(rows) if matches(node, m)]
     assert got == want
+
+
+def test_a_long_in_list_is_one_parameter() -> None:
+    values = list(range(3000))
+    sql, params = compile_sqlite(parse_filter({"n": {"$in": values}}))
+    assert params == ['$."n"', '$."n"', json.dumps(values)]
+    assert sql.count("?") == 3 and "json_each(?)" in sql
+    # Strings and numbers are one list each; booleans are tested by JSON type.
+    sql, params = compile_sqlite(parse_filter({"n": {"$nin": ["a", 1, True, "b", 2.5]}}))
+    assert params == ['$."n"', '$."n"', '["a", "b"]', '$."n"', '$."n"', "[1, 2.5]", '$."n"']
+
+
+def _nested(ops: List[str], leaf: Dict[str, Any]) -> Dict[str, Any]:
+    """leaf inside ops, the last op outermost; every level also holds other conditions."""
+    spec = leaf
+    for i, op in enumerate(ops):
+        if op == "$not":
+            spec = {"$not": dict(spec, q={"$in": [i, "s", True]})}
+        else:
+            spec = {op: [spec, {"w": i, "v": {"$ne": "x"}}]}
+    return spec
+
+
+def _depth_run(pattern: List[str], depth: int) -> List[str]:
+    return [pattern[i % len(pattern)] for i in range(depth)]
+
+
+@pytest.mark.parametrize(
+    "pattern", [["$not"], ["$and"], ["$or"], ["$not", "$or"], ["$or", "$not", "$and"], ["$not", "$not", "$and"]]
+)
+def test_filters_at_the_depth_limit_run_on_sqlite(pattern: List[str]) -> None:
+    leaf = {"a.b": {"$in": [1, "x", False], "$gt": 0, "$ne": "s"}}
+    spec = _nested(_depth_run(pattern, MAX_FILTER_DEPTH), leaf)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (metadata TEXT)")
+    conn.execute("""INSERT INTO t VALUES ('{"a": {"b": 2}}')""")
+    sql, params = compile_sqlite(parse_filter(spec))
+    conn.execute(f"SELECT count(*) FROM t WHERE {sql}", params).fetchone()  # parses: no stack overflow
+    with pytest.raises(FilterLimitError) as info:
+        parse_filter(_nested(_depth_run(pattern, MAX_FILTER_DEPTH + 1), leaf))
+    assert (info.value.value, info.value.limit) == (MAX_FILTER_DEPTH + 1, MAX_FILTER_DEPTH)
+
+
+def test_the_widest_filter_runs_on_sqlite() -> None:
+    # An $or as wide as the limit would be an expression tree 1,000 deep in a flat chain.
+    spec = {"$or": [{"k": {"$in": [i, "s"]}} for i in range(MAX_FILTER_CONDITIONS)]}
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (metadata TEXT)")
+    sql, params = compile_sqlite(parse_filter(spec))
+    assert conn.execute(f"SELECT count(*) FROM t WHERE {sql}", params).fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("spec", "size", "limit"),
+    [
+        pytest.param({"a": {"$in": list(range(MAX_IN_VALUES + 1))}}, MAX_IN_VALUES + 1, MAX_IN_VALUES, id="$in"),
+        pytest.param({"a": {"$nin": list(range(70_000))}}, 70_000, MAX_IN_VALUES, id="$nin past 65,535"),
+        pytest.param(
+            {"$or": [{"a": i} for i in range(MAX_FILTER_CONDITIONS + 1)]},
+            MAX_FILTER_CONDITIONS + 1,
+            MAX_FILTER_CONDITIONS,
+            id="$or width",
+        ),
+        pytest.param(
+            {"$and": [{"a": {"$gt": i, "$lt": i + 5}} for i in range(MAX_FILTER_CONDITIONS // 2)] + [{"b": 1}]},
+            MAX_FILTER_CONDITIONS + 1,
+            MAX_FILTER_CONDITIONS,
+            id="conditions",
+        ),
+        pytest.param({".".join("k" * (MAX_KEY_SEGMENTS + 1)): 1}, MAX_KEY_SEGMENTS + 1, MAX_KEY_SEGMENTS, id="key"),
+    ],
+)
+def test_filters_past_a_limit_name_the_size_and_the_limit(spec: Dict[str, Any], size: int, limit: int) -> None:
+    with pytest.raises(FilterLimitError) as info:
+        parse_filter(spec)
+    assert (info.value.value, info.value.limit) == (size, limit)
+    assert str(limit) in str(info.value) and isinstance(info.value, InvalidFilterError)
+
+
+def test_a_filter_nested_far_past_the_limit_fails_fast() -> None:
+    spec: Dict[str, Any] = {"a": 1}
+    for _ in range(100_000):  # json.loads of user input can build this; recursion would fail
+        spec = {"$not": spec}
+    with pytest.raises(FilterLimitError):
+        parse_filter(spec)
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "\ud800", "x\udfff"])
+def test_strings_no_backend_can_store_are_refused(value: str) -> None:
+    with pytest.raises(FilterTypeError) as info:
+        parse_filter({"a": {"$in": ["ok", value]}})
+    assert info.value.value == value
+
+
+def test_a_filter_wide_at_every_level_runs_on_sqlite() -> None:
+    # 31 alternating levels of 33 children each: 992 conditions, every list in runs.
+    spec: Dict[str, Any] = {"a": 1}
+    for level in range(MAX_FILTER_DEPTH - 1):
+        spec = {("$and", "$or")[level % 2]: [spec] + [{"w": j} for j in range(32)]}
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (metadata TEXT)")
+    conn.execute("""INSERT INTO t VALUES ('{"a": 1}')""")
+    sql, params = compile_sqlite(parse_filter(spec))
+    conn.execute(f"SELECT count(*) FROM t WHERE {sql}", params).fetchone()

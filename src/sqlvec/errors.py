@@ -66,6 +66,18 @@ class FilterTypeError(InvalidFilterError, TypeError):
     """A filter operand of a type its operator does not accept."""
 
 
+class FilterLimitError(InvalidFilterError):
+    """A filter past one of the documented limits of `sqlvec.filters` (depth, conditions, list size).
+
+    `value` is the offending size and `limit` the limit, so a service can tell its user
+    exactly how far over they are; nothing was sent to the database.
+    """
+
+    def __init__(self, what: str, size: int, limit: int, setting: str) -> None:
+        super().__init__(f"{what} is {size}; the limit is {limit} (sqlvec.filters.{setting})", size)
+        self.limit = limit
+
+
 class InvalidMetadataError(SqlvecError, ValueError):
     """Metadata that is not a JSON object of JSON-serialisable values."""
 

@@ -10,16 +10,26 @@ float (finite) or bool; $in/$nin take a list of them; bools only support equalit
 Logic is two-valued: a comparison on a missing key (or a value of another JSON type) is
 false, never unknown, so $ne, $nin and $not are exact complements of $eq, $in and their
 operand. Every operand becomes a bound parameter; no value is ever part of the SQL text.
+
+Limits, the same on every backend and checked before any SQL is built (FilterLimitError,
+an InvalidFilterError, names the size and the limit): $and/$or/$not nest at most
+MAX_FILTER_DEPTH deep, a filter holds at most MAX_FILTER_CONDITIONS field conditions, a
+$in/$nin list at most MAX_IN_VALUES values, and a dotted key at most MAX_KEY_SEGMENTS
+parts. They keep every filter inside what both databases parse and bind (SQLite's parser
+stack and expression depth, the 32,766 and 65,535 bound-parameter limits) and keep its
+cost on the server bounded: a $in list is one parameter, whatever its length.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from .errors import FilterTypeError, InvalidFilterError, UnknownFilterOperatorError
+from .errors import FilterLimitError, FilterTypeError, InvalidFilterError, UnknownFilterOperatorError
+from .text import text_problem
 
 Scalar = Union[str, int, float, bool]
 
@@ -28,6 +38,15 @@ _OPERATORS = frozenset(("$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$nin
 _LOGICAL = frozenset(("$and", "$or", "$not"))
 _KEY_SEGMENT = re.compile(r"[A-Za-z0-9_\-]+")
 _INT64 = (-(2**63), 2**63 - 1)
+
+#: How deep $and, $or and $not may nest ({"$not": {"a": 1}} has depth 1).
+MAX_FILTER_DEPTH = 32
+#: Field conditions in one filter: each `{"key": value}` and each `$operator` on a key.
+MAX_FILTER_CONDITIONS = 1000
+#: Values in one $in or $nin list.
+MAX_IN_VALUES = 10_000
+#: Parts of one dotted key ("a.b.c" has 3).
+MAX_KEY_SEGMENTS = 16
 
 
 @dataclass(frozen=True)
@@ -79,42 +98,105 @@ def parse_filter(spec: Optional[Mapping[str, Any]]) -> Optional[Filter]:
         raise FilterTypeError(f"a filter must be a dict, got {type(spec).__name__}", spec)
     if not spec:
         return None
-    return _parse_mapping(spec)
+    return _Parser().mapping(spec, 0)
 
 
-def _parse_mapping(spec: Mapping[str, Any]) -> Filter:
-    if not isinstance(spec, Mapping):
-        raise FilterTypeError(f"a filter must be a dict, got {type(spec).__name__}", spec)
-    if not spec:
-        raise InvalidFilterError("an empty filter is only allowed at the top level", spec)
-    parts: List[Filter] = []
-    for key, value in spec.items():
-        if not isinstance(key, str):
-            raise FilterTypeError(f"filter keys must be str, got {key!r}", key)
-        if key.startswith("$"):
-            parts.append(_parse_logical(key, value))
-        else:
-            parts.append(_parse_field(_parse_key(key), value))
-    return parts[0] if len(parts) == 1 else And(tuple(parts))
+class _Parser:
+    """One filter's parse: counts its conditions against MAX_FILTER_CONDITIONS as it goes."""
 
+    def __init__(self) -> None:
+        self.conditions = 0
 
-def _parse_logical(op: str, operand: Any) -> Filter:
-    if op not in _LOGICAL:
-        if op in _OPERATORS:
-            raise InvalidFilterError(f"{op} must be applied to a field: {{'field': {{{op!r}: ...}}}}", op)
-        raise UnknownFilterOperatorError(op)
-    if op == "$not":
-        return Not(_parse_mapping(operand))
-    if not isinstance(operand, (list, tuple)):
-        raise FilterTypeError(f"{op} takes a list of filters, got {operand!r}", operand)
-    if not operand:
-        raise InvalidFilterError(f"{op} takes a non-empty list of filters", operand)
-    children = tuple(_parse_mapping(child) for child in operand)
-    return And(children) if op == "$and" else Or(children)
+    def _count(self, n: int) -> None:
+        self.conditions += n
+        if self.conditions > MAX_FILTER_CONDITIONS:
+            raise FilterLimitError(
+                "the number of field conditions", self.conditions, MAX_FILTER_CONDITIONS, "MAX_FILTER_CONDITIONS"
+            )
+
+    def mapping(self, spec: Mapping[str, Any], depth: int) -> Filter:
+        if not isinstance(spec, Mapping):
+            raise FilterTypeError(f"a filter must be a dict, got {type(spec).__name__}", spec)
+        if not spec:
+            raise InvalidFilterError("an empty filter is only allowed at the top level", spec)
+        parts: List[Filter] = []
+        for key, value in spec.items():
+            if not isinstance(key, str):
+                raise FilterTypeError(f"filter keys must be str, got {key!r}", key)
+            if key.startswith("$"):
+                parts.append(self.logical(key, value, depth + 1))
+            else:
+                parts.append(self.field(_parse_key(key), value))
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def logical(self, op: str, operand: Any, depth: int) -> Filter:
+        if op not in _LOGICAL:
+            if op in _OPERATORS:
+                raise InvalidFilterError(f"{op} must be applied to a field: {{'field': {{{op!r}: ...}}}}", op)
+            raise UnknownFilterOperatorError(op)
+        if depth > MAX_FILTER_DEPTH:
+            # Checked before descending: a 100,000-deep filter costs 33 steps, not a RecursionError.
+            raise FilterLimitError("the nesting depth of $and/$or/$not", depth, MAX_FILTER_DEPTH, "MAX_FILTER_DEPTH")
+        if op == "$not":
+            return Not(self.mapping(operand, depth))
+        if not isinstance(operand, (list, tuple)):
+            raise FilterTypeError(f"{op} takes a list of filters, got {operand!r}", operand)
+        if not operand:
+            raise InvalidFilterError(f"{op} takes a non-empty list of filters", operand)
+        if len(operand) > MAX_FILTER_CONDITIONS:
+            # Every filter in the list holds a condition at least: too many before parsing any.
+            raise FilterLimitError(
+                f"the number of filters in {op}", len(operand), MAX_FILTER_CONDITIONS, "MAX_FILTER_CONDITIONS"
+            )
+        children = tuple(self.mapping(child, depth) for child in operand)
+        return And(children) if op == "$and" else Or(children)
+
+    def field(self, key: Tuple[str, ...], condition: Any) -> Filter:
+        if not isinstance(condition, Mapping):
+            self._count(1)
+            return Compare(key, "$eq", _check_scalar(condition, "$eq"))
+        if not condition:
+            raise InvalidFilterError(f"empty condition for key {'.'.join(key)!r}", condition)
+        self._count(len(condition))
+        parts: List[Filter] = []
+        for op, operand in condition.items():
+            if not isinstance(op, str) or not op.startswith("$"):
+                raise InvalidFilterError(
+                    f"expected $operators under key {'.'.join(key)!r}, got {op!r}; "
+                    "nested objects are matched with dotted keys",
+                    op,
+                )
+            if op not in _OPERATORS:
+                raise UnknownFilterOperatorError(op)
+            if op in ("$in", "$nin"):
+                if not isinstance(operand, (list, tuple, set, frozenset)):
+                    raise FilterTypeError(f"{op} takes a list, got {operand!r}", operand)
+                if len(operand) > MAX_IN_VALUES:
+                    raise FilterLimitError(
+                        f"the number of values in {op} for key {'.'.join(key)!r}",
+                        len(operand),
+                        MAX_IN_VALUES,
+                        "MAX_IN_VALUES",
+                    )
+                values = tuple(_check_scalar(v, op) for v in operand)
+                node: Filter = In(key, values)
+                parts.append(Not(node) if op == "$nin" else node)
+            elif op == "$ne":
+                parts.append(Not(Compare(key, "$eq", _check_scalar(operand, op))))
+            else:
+                value = _check_scalar(operand, op)
+                if isinstance(value, bool) and op != "$eq":
+                    raise FilterTypeError(f"{op} does not apply to booleans", value)
+                parts.append(Compare(key, op, value))
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
 def _parse_key(key: str) -> Tuple[str, ...]:
     segments = tuple(key.split("."))
+    if len(segments) > MAX_KEY_SEGMENTS:
+        raise FilterLimitError(
+            f"the number of parts of key {key[:80]!r}", len(segments), MAX_KEY_SEGMENTS, "MAX_KEY_SEGMENTS"
+        )
     for segment in segments:
         if not _KEY_SEGMENT.fullmatch(segment):
             raise InvalidFilterError(
@@ -124,39 +206,14 @@ def _parse_key(key: str) -> Tuple[str, ...]:
     return segments
 
 
-def _parse_field(key: Tuple[str, ...], condition: Any) -> Filter:
-    if not isinstance(condition, Mapping):
-        return Compare(key, "$eq", _check_scalar(condition, "$eq"))
-    if not condition:
-        raise InvalidFilterError(f"empty condition for key {'.'.join(key)!r}", condition)
-    parts: List[Filter] = []
-    for op, operand in condition.items():
-        if not isinstance(op, str) or not op.startswith("$"):
-            raise InvalidFilterError(
-                f"expected $operators under key {'.'.join(key)!r}, got {op!r}; "
-                "nested objects are matched with dotted keys",
-                op,
-            )
-        if op not in _OPERATORS:
-            raise UnknownFilterOperatorError(op)
-        if op in ("$in", "$nin"):
-            if not isinstance(operand, (list, tuple, set, frozenset)):
-                raise FilterTypeError(f"{op} takes a list, got {operand!r}", operand)
-            values = tuple(_check_scalar(v, op) for v in operand)
-            node: Filter = In(key, values)
-            parts.append(Not(node) if op == "$nin" else node)
-        elif op == "$ne":
-            parts.append(Not(Compare(key, "$eq", _check_scalar(operand, op))))
-        else:
-            value = _check_scalar(operand, op)
-            if isinstance(value, bool) and op != "$eq":
-                raise FilterTypeError(f"{op} does not apply to booleans", value)
-            parts.append(Compare(key, op, value))
-    return parts[0] if len(parts) == 1 else And(tuple(parts))
-
-
 def _check_scalar(value: Any, op: str) -> Scalar:
-    if isinstance(value, (bool, str)):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem is not None:
+            # No stored text can hold it (both backends refuse it on write): say so.
+            raise FilterTypeError(f"{op}: the string {value[:80]!r} {problem}", value)
         return value
     if isinstance(value, int):
         if not _INT64[0] <= value <= _INT64[1]:
@@ -242,20 +299,24 @@ class FilterCompiler:
         params: List[Any] = []
         if node is None:
             return self.true_sql, params
-        return self._node(node, params), params
+        # Heights are memoised per call: a compiler is shared by threads.
+        return self._node(_normal_form(node, False), params, {}), params
 
-    def _node(self, node: Filter, params: List[Any]) -> str:
+    def _node(self, node: Filter, params: List[Any], heights: Dict[int, int]) -> str:
         if isinstance(node, Compare):
             return self.compare(node.key, node.op, node.value, params)
         if isinstance(node, In):
             if not node.values:
                 return self.false_sql
             return self.in_(node.key, node.values, params)
-        if isinstance(node, And):
-            return "(" + " AND ".join(self._node(c, params) for c in node.children) + ")"
-        if isinstance(node, Or):
-            return "(" + " OR ".join(self._node(c, params) for c in node.children) + ")"
-        return f"(NOT {self._node(node.child, params)})"
+        if isinstance(node, (And, Or)):
+            # Deepest child first: SQLite's parser keeps every pending left operand on a
+            # fixed-size stack, so a deep child on the left costs one entry per level
+            # instead of three ("parser stack overflow" otherwise). AND/OR commute.
+            children = sorted(node.children, key=lambda child: _height(child, heights), reverse=True)
+            op = " AND " if isinstance(node, And) else " OR "
+            return _join(op, [self._node(child, params, heights) for child in children])
+        return f"(NOT {self._node(node.child, params, heights)})"
 
     def compare(self, key: Tuple[str, ...], op: str, value: Scalar, params: List[Any]) -> str:
         """SQL for `key op value`, appending its parameters."""
@@ -264,6 +325,53 @@ class FilterCompiler:
     def in_(self, key: Tuple[str, ...], values: Tuple[Scalar, ...], params: List[Any]) -> str:
         """SQL for `key IN values` (values is non-empty), appending its parameters."""
         raise NotImplementedError
+
+
+def _normal_form(node: Filter, negate: bool) -> Filter:
+    """node (or NOT node) with NOT moved down to the leaves and And/Or nested in their own kind flattened.
+
+    Exact because every leaf is two-valued (De Morgan). Each NOT and each nested AND/OR
+    is a level of parentheses in the SQL, and SQLite's parser has room for about 100.
+    """
+    if isinstance(node, Not):
+        return _normal_form(node.child, not negate)
+    if isinstance(node, (And, Or)):
+        kind = (Or if isinstance(node, And) else And) if negate else type(node)
+        children: List[Filter] = []
+        for child in node.children:
+            child = _normal_form(child, negate)
+            children.extend(child.children if isinstance(child, (And, Or)) and type(child) is kind else (child,))
+        return kind(tuple(children))
+    return Not(node) if negate else node
+
+
+def _height(node: Filter, heights: Dict[int, int]) -> int:
+    """How deep node's And/Or/Not nest (0 for a leaf), computed once per node of one tree."""
+    known = heights.get(id(node))
+    if known is None:
+        if isinstance(node, (And, Or)):
+            known = 1 + max(_height(child, heights) for child in node.children)
+        elif isinstance(node, Not):
+            known = 1 + _height(node.child, heights)
+        else:
+            known = 0
+        heights[id(node)] = known
+    return known
+
+
+#: Terms joined in one flat run; longer lists are runs of runs (see _join).
+_RUN = 32
+
+
+def _join(op: str, parts: List[str]) -> str:
+    """parts joined by op, as runs of at most _RUN terms.
+
+    SQLite parses `a OR b OR c ...` into a tree as deep as the list is long and refuses
+    depths past 1,000; runs keep it near len/_RUN + _RUN without nesting parentheses deeper.
+    """
+    if len(parts) > _RUN:
+        parts = ["(" + op.join(parts[i : i + _RUN]) + ")" for i in range(0, len(parts), _RUN)]
+    return "(" + op.join(parts) + ")"
 
 
 _SQL_OPS: Dict[str, str] = {"$eq": "=", "$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
@@ -292,6 +400,10 @@ class SQLiteFilterCompiler(FilterCompiler):
         return f"(IFNULL(json_type({col}, ?), '') {kind} AND json_extract({col}, ?) {_SQL_OPS[op]} ?)"
 
     def in_(self, key: Tuple[str, ...], values: Tuple[Scalar, ...], params: List[Any]) -> str:
+        # Strings and numbers are each one JSON array parameter, read once per statement by
+        # json_each: the cost of a row does not grow with the list. Values of both sides
+        # have no column affinity, so 1 = 1.0 and '1' <> 1, as in the reference semantics;
+        # the json_type guard keeps true/false (which json_extract gives as 1/0) out.
         parts: List[str] = []
         strings = [v for v in values if isinstance(v, str)]
         numbers = [v for v in values if not isinstance(v, (str, bool))]
@@ -300,9 +412,11 @@ class SQLiteFilterCompiler(FilterCompiler):
         col = self.column
         for group, kind in ((strings, "= 'text'"), (numbers, "IN ('integer', 'real')")):
             if group:
-                params.extend((path, path, *group))
-                marks = ", ".join("?" * len(group))
-                parts.append(f"(IFNULL(json_type({col}, ?), '') {kind} AND json_extract({col}, ?) IN ({marks}))")
+                params.extend((path, path, json.dumps(group, ensure_ascii=False)))
+                parts.append(
+                    f"(IFNULL(json_type({col}, ?), '') {kind} "
+                    f"AND json_extract({col}, ?) IN (SELECT value FROM json_each(?)))"
+                )
         for flag in bools:
             params.append(path)
             parts.append(f"(json_type({col}, ?) IS '{'true' if flag else 'false'}')")

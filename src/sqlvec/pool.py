@@ -36,12 +36,25 @@ class DatabaseConnectionError(SqlvecError, ConnectionError):
 
 
 class DatabaseError(SqlvecError):
-    """Any other error the server reported; `sqlstate` is its five-character code."""
+    """Any other error the database reported; `sqlstate` is its five-character code (None on SQLite)."""
 
     def __init__(self, message: str, sqlstate: Optional[str] = None) -> None:
         super().__init__(message)
         self.sqlstate = sqlstate
-        self.value = sqlstate
+        self.value: object = sqlstate
+
+
+class DatabaseLockedError(DatabaseError, TimeoutError):
+    """SQLite: another connection or process held the database's write lock for longer than the
+    busy timeout (the `timeout` URL option); the transaction was rolled back, nothing written."""
+
+    def __init__(self, timeout: float, detail: str) -> None:
+        super().__init__(
+            f"the SQLite database stayed locked by another connection for the busy timeout of "
+            f"{timeout:g} s ({detail}); nothing was written: retry, or raise ?timeout= in the URL"
+        )
+        self.value = timeout
+        self.timeout = timeout
 
 
 _FLOAT_FIELDS = (

@@ -22,6 +22,7 @@ from sqlvec.errors import (
     StoreClosedError,
     UnknownFilterOperatorError,
 )
+from sqlvec.pool import DatabaseError
 
 from .conftest import DIMENSION
 
@@ -209,8 +210,10 @@ async def test_a_batch_failing_midway_in_the_database_writes_nothing(store: Asyn
             "BEGIN SELECT RAISE(ABORT, 'boom refused'); END"
         )
     conn.close()
-    with pytest.raises(sqlite3.IntegrityError):
+    # Reported as a SqlvecError like every other failure, SQLite's own error as its cause.
+    with pytest.raises(DatabaseError, match="boom refused") as info:
         await store.aadd_texts(["one", "two", "boom", "four"], ids=["1", "2", "3", "4"])
+    assert isinstance(info.value.__cause__, sqlite3.IntegrityError)
     assert await store.acount() == 1
     assert await store.aget_by_ids(["1", "2", "3", "4"]) == []
     assert [d.id for d in await store.asimilarity_search("one", k=10)] == ["kept"]

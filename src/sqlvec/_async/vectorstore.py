@@ -24,7 +24,7 @@ from ..errors import InvalidArgumentError, StoreClosedError
 from ..filters import Filter, parse_filter
 from ..identifiers import check_identifier
 from ..models import IndexSpec
-from ..rows import OFFLOAD_ROWS, Rows, check_ids, check_positive, prepare_rows
+from ..rows import OFFLOAD_ROWS, Rows, check_ids, check_positive, check_sequence, prepare_rows
 from ..vectors import as_vector
 from .engine import AsyncEngine
 
@@ -106,6 +106,7 @@ class AsyncVectorStore:
         metadatas: Optional[Sequence[Optional[Dict[str, Any]]]],
         ids: Optional[Sequence[Optional[str]]],
     ) -> Rows:
+        check_sequence("texts", texts, "str")  # before list() splits a str into characters
         texts = list(texts)
         if True:  # ASYNC
             if len(texts) >= OFFLOAD_ROWS:
@@ -149,7 +150,11 @@ class AsyncVectorStore:
         self, documents: Iterable[Document], ids: Optional[Sequence[Optional[str]]] = None
     ) -> List[str]:
         """aadd_texts for Documents; ids default to each document's id."""
+        check_sequence("documents", documents, "Document")
         documents = list(documents)
+        for i, doc in enumerate(documents):
+            if not isinstance(doc, Document):
+                raise InvalidArgumentError(f"documents[{i}] must be a Document, got {type(doc).__name__}", doc)
         if ids is None:
             ids = [doc.id for doc in documents]
         return await self.aadd_texts(
@@ -167,6 +172,7 @@ class AsyncVectorStore:
     ) -> List[str]:
         """Upsert texts with precomputed vectors (one per text); returns the ids."""
         self._check_open()
+        check_sequence("embeddings", embeddings, "vectors (one per text)")
         rows = await self._prepare(texts, metadatas, ids)
         return await self._write(rows, embeddings)
 
@@ -192,11 +198,10 @@ class AsyncVectorStore:
         """The documents with these ids, in the order asked; unknown ids are skipped."""
         if self._closed:
             raise StoreClosedError(self._table)
-        if not isinstance(ids, (list, tuple)):
-            ids = list(ids)
-        if not ids:
+        checked = check_ids(ids)
+        if not checked:
             return []
-        return await self._driver.get_by_ids(self._table, ids)
+        return await self._driver.get_by_ids(self._table, checked)
 
     async def acount(self, filter: Optional[Mapping[str, Any]] = None) -> int:
         """How many documents match the filter (all if None)."""
@@ -211,6 +216,7 @@ class AsyncVectorStore:
     ) -> List[Tuple[Document, float]]:
         """The k documents nearest to a vector, with their distances (lower is closer)."""
         self._check_open()
+        check_sequence("embedding", embedding, "numbers")
         check_positive("k", k)
         where: Optional[Filter] = parse_filter(filter)
         query = as_vector(embedding)
@@ -297,6 +303,7 @@ class AsyncVectorStore:
         is yielded only if its distance is still the ranked one.
         """
         self._check_open()
+        check_sequence("embedding", embedding, "numbers")
         check_positive("k", k)
         check_positive("batch_size", batch_size)
         where: Optional[Filter] = parse_filter(filter)

@@ -61,8 +61,10 @@ class JsonbFilterCompiler(FilterCompiler):
     true_sql = "TRUE"
     false_sql = "FALSE"
 
-    def __init__(self, column: str = "metadata", byte_order_collation: bool = True) -> None:
+    def __init__(self, column: str = "metadata", byte_order_collation: bool = True, jsonb_arrays: bool = True) -> None:
         super().__init__(column)
+        # CockroachDB before 23.1 has no JSONB[]: $in sends its list as one JSONB array there.
+        self.jsonb_arrays = jsonb_arrays
         # PostgreSQL compares text with the database's collation; "C" gives the byte
         # (code point) order the reference semantics use. CockroachDB already compares bytes.
         self.collate = ' COLLATE "C"' if byte_order_collation else ""
@@ -100,8 +102,17 @@ class JsonbFilterCompiler(FilterCompiler):
         )
 
     def in_(self, key: Tuple[str, ...], values: Tuple[Scalar, ...], params: List[Any]) -> str:
-        parts = [self._contains(key, value, params) for value in values]
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        # One array parameter: the row's metadata is read once and its value looked up in
+        # the list (hashed by the executor), instead of one containment test per value that
+        # each decompresses the whole metadata (memory grew with list length x row size).
+        # jsonb `=` is containment's equality for scalars: 1 = 1.0, "1" <> 1, true <> 1;
+        # a missing key gives NULL, which COALESCE makes false.
+        path = self._path(key, params)
+        if not self.jsonb_arrays:
+            params.append(json.dumps(list(values)))
+            return f"COALESCE(({path}) IN (SELECT jsonb_array_elements(%s::jsonb)), FALSE)"
+        params.append([json.dumps(value) for value in values])
+        return f"COALESCE(({path}) = ANY(%s::jsonb[]), FALSE)"
 
 
 class PgSQL:
@@ -112,7 +123,7 @@ class PgSQL:
             raise InvalidArgumentError(f"unknown SQL dialect {dialect!r}", dialect)
         self.dialect = dialect
         self.cockroach = dialect == COCKROACHDB
-        self.filters = JsonbFilterCompiler(byte_order_collation=not self.cockroach)
+        self.filters = JsonbFilterCompiler(byte_order_collation=not self.cockroach, jsonb_arrays=not self.cockroach)
         # psycopg's %b sends the vector in pgvector's binary format; CockroachDB's VECTOR
         # is sent as text ('[1,2,3]') and cast, since its binary wire format differs.
         self.vector_param = "%s::vector" if self.cockroach else "%b"

@@ -56,6 +56,7 @@ from ..errors import (
 from ..filters import Filter, compile_sqlite
 from ..identifiers import check_identifier, quote_identifier
 from ..models import Batch, CollectionInfo, Float32Array, IndexSpec, Int64Array, check_distance
+from ..pool import DatabaseError, DatabaseLockedError
 from ..urls import DatabaseURL
 from ..vectors import ExactIndex, from_blobs, to_blob
 from .base import Hit
@@ -73,6 +74,24 @@ def _dump_metadata(metadata: Dict[str, Any]) -> str:
         return json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise InvalidMetadataError(f"metadata is not JSON-serialisable: {exc}", metadata) from None
+
+
+def _translated(core: _SQLiteCore, fn: Callable[..., T], *args: Any) -> T:
+    """fn(*args), with sqlite3's errors turned into SqlvecErrors (both twins call through here).
+
+    "database is locked" after the busy timeout becomes DatabaseLockedError; anything else
+    sqlite3 raises (disk full, a corrupt file ...) DatabaseError with SQLite's message. The
+    core's transactions have rolled back by then: nothing of a failed write is stored.
+    """
+    try:
+        return fn(*args)
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if "locked" in message or "busy" in message:
+            raise DatabaseLockedError(core.timeout, message) from exc
+        raise DatabaseError(f"SQLite: {message}") from exc
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"SQLite: {exc}") from exc
 
 
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -171,10 +190,13 @@ class _SQLiteCore:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield conn
+            # Inside the try: a COMMIT refused (SQLITE_BUSY) must not leave the
+            # transaction open on the connection for the next operation to trip over.
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     @contextmanager
     def _table_errors(self, table: str) -> Iterator[None]:
@@ -552,7 +574,7 @@ class SQLiteDriver:
         with self._lock:
             if self._closed:
                 raise EngineClosedError()
-            return fn(*args)
+            return _translated(self._core, fn, *args)
 
     def connect(self) -> None:
         self._run(self._core.connect)
@@ -582,7 +604,7 @@ class SQLiteDriver:
         with self._lock:
             if self._closed:
                 raise EngineClosedError()
-            return self._core.get_by_ids(table, ids)
+            return _translated(self._core, self._core.get_by_ids, table, ids)
 
     def delete(self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]) -> int:
         return self._run(self._core.delete, table, ids, where)
@@ -724,7 +746,7 @@ class AsyncSQLiteDriver:
             with self._start_lock:
                 if self._worker is None:
                     self._worker = _Worker(f"sqlvec-sqlite-{id(self):x}")
-        return self._worker.submit(fn, args)
+        return self._worker.submit(_translated, (self._core, fn, *args))
 
     async def connect(self) -> None:
         await self._submit(self._core.connect)

@@ -12,7 +12,7 @@ from .._drivers.sqlite import SQLiteDriver
 from ..errors import InvalidURLError
 from ..identifiers import check_identifier
 from ..models import check_distance
-from ..rows import check_positive
+from ..rows import check_dimension
 from ..urls import DatabaseURL, parse_url
 
 
@@ -109,7 +109,7 @@ class Engine:
         must match (CollectionMismatchError), without it raises CollectionExistsError.
         """
         check_identifier(table)
-        check_positive("vector_dimension", vector_dimension)
+        check_dimension(vector_dimension)
         check_distance(distance)
         self._driver.init_table(table, dimension=vector_dimension, distance=distance, if_not_exists=if_not_exists)
 

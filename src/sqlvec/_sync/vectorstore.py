@@ -25,7 +25,7 @@ from ..errors import InvalidArgumentError, StoreClosedError
 from ..filters import Filter, parse_filter
 from ..identifiers import check_identifier
 from ..models import IndexSpec
-from ..rows import Rows, check_ids, check_positive, prepare_rows
+from ..rows import Rows, check_ids, check_positive, check_sequence, prepare_rows
 from ..vectors import as_vector
 from .engine import Engine
 
@@ -107,6 +107,7 @@ class VectorStore:
         metadatas: Optional[Sequence[Optional[Dict[str, Any]]]],
         ids: Optional[Sequence[Optional[str]]],
     ) -> Rows:
+        check_sequence("texts", texts, "str")  # before list() splits a str into characters
         texts = list(texts)
         return prepare_rows(texts, metadatas, ids)
 
@@ -140,7 +141,11 @@ class VectorStore:
         self, documents: Iterable[Document], ids: Optional[Sequence[Optional[str]]] = None
     ) -> List[str]:
         """aadd_texts for Documents; ids default to each document's id."""
+        check_sequence("documents", documents, "Document")
         documents = list(documents)
+        for i, doc in enumerate(documents):
+            if not isinstance(doc, Document):
+                raise InvalidArgumentError(f"documents[{i}] must be a Document, got {type(doc).__name__}", doc)
         if ids is None:
             ids = [doc.id for doc in documents]
         return self.add_texts(
@@ -158,6 +163,7 @@ class VectorStore:
     ) -> List[str]:
         """Upsert texts with precomputed vectors (one per text); returns the ids."""
         self._check_open()
+        check_sequence("embeddings", embeddings, "vectors (one per text)")
         rows = self._prepare(texts, metadatas, ids)
         return self._write(rows, embeddings)
 
@@ -183,11 +189,10 @@ class VectorStore:
         """The documents with these ids, in the order asked; unknown ids are skipped."""
         if self._closed:
             raise StoreClosedError(self._table)
-        if not isinstance(ids, (list, tuple)):
-            ids = list(ids)
-        if not ids:
+        checked = check_ids(ids)
+        if not checked:
             return []
-        return self._driver.get_by_ids(self._table, ids)
+        return self._driver.get_by_ids(self._table, checked)
 
     def count(self, filter: Optional[Mapping[str, Any]] = None) -> int:
         """How many documents match the filter (all if None)."""
@@ -202,6 +207,7 @@ class VectorStore:
     ) -> List[Tuple[Document, float]]:
         """The k documents nearest to a vector, with their distances (lower is closer)."""
         self._check_open()
+        check_sequence("embedding", embedding, "numbers")
         check_positive("k", k)
         where: Optional[Filter] = parse_filter(filter)
         query = as_vector(embedding)
@@ -288,6 +294,7 @@ class VectorStore:
         is yielded only if its distance is still the ranked one.
         """
         self._check_open()
+        check_sequence("embedding", embedding, "numbers")
         check_positive("k", k)
         check_positive("batch_size", batch_size)
         where: Optional[Filter] = parse_filter(filter)

@@ -1,0 +1,190 @@
+"""Input a service passes straight through: bare strings for lists, text no backend stores,
+deep or odd metadata, a locked database file. Each is a typed SqlvecError and writes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Awaitable, Callable, Dict, List
+
+import pytest
+
+from sqlvec._async import AsyncEngine, AsyncVectorStore
+from sqlvec.documents import Document
+from sqlvec.embeddings import HashEmbedding
+from sqlvec.errors import InvalidArgumentError, InvalidMetadataError, SqlvecError
+from sqlvec.pool import DatabaseError, DatabaseLockedError
+from sqlvec.rows import MAX_DIMENSION, MAX_METADATA_DEPTH
+
+from .conftest import DIMENSION
+
+VECTOR = [1.0] * DIMENSION
+
+#: (parameter the error must name, a call passing a bare str/bytes where a list belongs)
+BARE: List[Any] = [
+    pytest.param("texts", lambda s: s.aadd_texts("hello"), id="add_texts(texts=str)"),
+    pytest.param("texts", lambda s: s.aadd_texts(b"hello"), id="add_texts(texts=bytes)"),
+    pytest.param("metadatas", lambda s: s.aadd_texts(["a", "b"], metadatas="ab"), id="add_texts(metadatas=str)"),
+    pytest.param("metadatas", lambda s: s.aadd_texts(["a"], metadatas={"k": 1}), id="add_texts(metadatas=dict)"),
+    pytest.param("ids", lambda s: s.aadd_texts(["a", "b"], ids="st"), id="add_texts(ids=str)"),
+    pytest.param("ids", lambda s: s.aadd_texts(["a", "b"], ids=b"st"), id="add_texts(ids=bytes)"),
+    pytest.param("documents", lambda s: s.aadd_documents("hello"), id="add_documents(documents=str)"),
+    pytest.param("ids", lambda s: s.aadd_documents([Document("a"), Document("b")], ids="st"), id="add_documents(ids)"),
+    pytest.param("texts", lambda s: s.aadd_embeddings("ab", [VECTOR, VECTOR]), id="add_embeddings(texts=str)"),
+    pytest.param("embeddings", lambda s: s.aadd_embeddings(["a"], "v"), id="add_embeddings(embeddings=str)"),
+    pytest.param("ids", lambda s: s.aadd_embeddings(["a", "b"], [VECTOR, VECTOR], ids="st"), id="add_embeddings(ids)"),
+    pytest.param("ids", lambda s: s.adelete(ids="st"), id="delete(ids=str)"),
+    pytest.param("ids", lambda s: s.adelete(ids=b"st"), id="delete(ids=bytes)"),
+    pytest.param("ids", lambda s: s.aget_by_ids("st"), id="get_by_ids(str)"),
+    pytest.param("embedding", lambda s: s.asimilarity_search_by_vector("abc"), id="similarity_search_by_vector(str)"),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("name", "call"), BARE)
+async def test_a_bare_string_where_a_list_belongs_is_refused(
+    store: AsyncVectorStore, name: str, call: Callable[[AsyncVectorStore], Awaitable[Any]]
+) -> None:
+    await store.aadd_texts(["s", "t", "u"], ids=["s", "t", "u"])
+    with pytest.raises(InvalidArgumentError) as info:
+        await call(store)
+    assert str(info.value).startswith(f"{name} must be a list")
+    assert [d.id async for d in store.aiter_documents()] == ["s", "t", "u"]
+
+
+@pytest.mark.asyncio
+async def test_a_document_list_holds_documents(store: AsyncVectorStore) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"documents\[1\] must be a Document"):
+        await store.aadd_documents([Document("a"), "b"])  # type: ignore[list-item]
+    assert await store.acount() == 0
+
+
+#: (error, words the message must hold, the batch's texts, metadatas, ids); the bad row is the last.
+UNSTORABLE: List[Any] = [
+    pytest.param(InvalidArgumentError, "texts[2] contains a lone surrogate", ["a", "b", "c\ud800"], None, None),
+    pytest.param(InvalidArgumentError, "texts[2] contains a NUL", ["a", "b", "c\x00d"], None, None),
+    pytest.param(InvalidArgumentError, "ids[2] contains a lone surrogate", ["a", "b", "c"], None, ["1", "2", "\udfff"]),
+    pytest.param(InvalidArgumentError, "ids[2] contains a NUL", ["a", "b", "c"], None, ["1", "2", "3\x00"]),
+    pytest.param(
+        InvalidMetadataError,
+        "metadatas[2]['k'][1]: the string",
+        ["a", "b", "c"],
+        [{}, {}, {"k": ["ok", "\ud83d"]}],
+        None,
+    ),
+    pytest.param(InvalidMetadataError, "metadatas[2]['k']: the string", ["a", "b", "c"], [{}, {}, {"k": "\x00"}], None),
+    pytest.param(InvalidMetadataError, "metadatas[2]: key 'k\\udc00'", ["a", "b", "c"], [{}, {}, {"k\udc00": 1}], None),
+    pytest.param(InvalidMetadataError, "metadatas[2]: key 1 is a int", ["a", "b", "c"], [{}, {}, {1: "x"}], None),
+    pytest.param(
+        InvalidMetadataError,
+        "metadatas[2]['a']: key (1, 2) is a tuple",
+        ["a", "b", "c"],
+        [{}, {}, {"a": {(1, 2): 3}}],
+        None,
+    ),
+    pytest.param(InvalidMetadataError, "nests deeper than", ["a", "b", "c"], [{}, {}, "deep"], None),
+    pytest.param(InvalidMetadataError, "nests deeper than", ["a", "b", "c"], [{}, {}, "cycle"], None),
+    pytest.param(InvalidMetadataError, "is not a finite number", ["a", "b", "c"], [{}, {}, {"x": float("nan")}], None),
+    pytest.param(InvalidMetadataError, "a set is not JSON-serialisable", ["a", "b", "c"], [{}, {}, {"x": {1}}], None),
+]
+
+
+def _metadata(kind: Any) -> Any:
+    if kind == "deep":
+        deep: Dict[str, Any] = {}
+        for _ in range(100_000):  # far past json's recursion: RecursionError before
+            deep = {"a": [deep]}
+        return deep
+    if kind == "cycle":
+        cycle: Dict[str, Any] = {}
+        cycle["self"] = cycle
+        return cycle
+    return kind
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("error", "words", "texts", "metadatas", "ids"),
+    UNSTORABLE,
+    ids=[
+        "lone surrogate in a text",
+        "NUL in a text",
+        "lone surrogate in an id",
+        "NUL in an id",
+        "lone surrogate in metadata",
+        "NUL in metadata",
+        "lone surrogate in a metadata key",
+        "int metadata key",
+        "tuple metadata key",
+        "metadata 200,000 levels deep",
+        "metadata holding itself",
+        "NaN in metadata",
+        "set in metadata",
+    ],
+)
+async def test_a_row_no_backend_can_store_fails_its_whole_batch(
+    store: AsyncVectorStore, error: type, words: str, texts: List[str], metadatas: Any, ids: Any
+) -> None:
+    if metadatas is not None:
+        metadatas = [_metadata(m) for m in metadatas]
+    with pytest.raises(error) as info:
+        await store.aadd_texts(texts, metadatas, ids)
+    assert words in str(info.value)
+    with pytest.raises(error):
+        await store.aadd_embeddings(texts, [VECTOR] * len(texts), metadatas, ids)
+    assert await store.acount() == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("value", ["\ud800", "a\x00"])
+async def test_ids_no_backend_can_store_are_refused_by_every_reader(store: AsyncVectorStore, value: str) -> None:
+    await store.aadd_texts(["a"], ids=["a"])
+    with pytest.raises(InvalidArgumentError, match=r"ids\[1\] contains"):
+        await store.aget_by_ids(["a", value])
+    with pytest.raises(InvalidArgumentError, match=r"ids\[0\] contains"):
+        await store.adelete([value, "a"])
+    assert await store.acount() == 1
+
+
+@pytest.mark.asyncio
+async def test_metadata_at_the_depth_limit_round_trips(store: AsyncVectorStore) -> None:
+    deep: Dict[str, Any] = {"leaf": "\u00e9\U0001f600"}  # valid non-ASCII text is fine
+    for _ in range(MAX_METADATA_DEPTH - 1):
+        deep = {"a": deep}
+    await store.aadd_texts(["deep"], [deep], ["deep"])
+    assert [d.metadata for d in await store.aget_by_ids(["deep"])] == [deep]
+    with pytest.raises(InvalidMetadataError):
+        await store.aadd_texts(["deeper"], [{"a": deep}], ["deeper"])
+
+
+@pytest.mark.asyncio
+async def test_a_locked_sqlite_file_is_a_typed_error_and_writes_nothing(sqlite_path: str) -> None:
+    async with AsyncEngine.from_url(f"sqlite:///{sqlite_path}?timeout=0.2") as engine:
+        await engine.ainit_vectorstore_table("locked", vector_dimension=8)
+        store = AsyncVectorStore(engine, HashEmbedding(8), "locked")
+        await store.aadd_texts(["before"], ids=["before"])
+        holder = sqlite3.connect(sqlite_path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+            with pytest.raises(DatabaseLockedError) as info:
+                await store.aadd_texts(["a", "b", "c"], ids=["a", "b", "c"])
+            assert isinstance(info.value, (SqlvecError, DatabaseError, TimeoutError))
+            assert info.value.value == 0.2 and "locked" in str(info.value)
+            with pytest.raises(DatabaseLockedError):
+                await store.adelete(ids=["before"])
+            holder.execute("ROLLBACK")
+        finally:
+            holder.close()
+        # The connection is usable again and nothing of the refused batches was written.
+        assert [d.id async for d in store.aiter_documents()] == ["before"]
+        assert await store.aadd_texts(["a"], ids=["a"]) == ["a"]
+        assert await store.acount() == 2
+
+
+@pytest.mark.asyncio
+async def test_dimensions_past_pgvectors_limit_are_refused_on_every_backend(engine: AsyncEngine) -> None:
+    with pytest.raises(InvalidArgumentError, match="the limit is 16000") as info:
+        await engine.ainit_vectorstore_table("wide", vector_dimension=MAX_DIMENSION + 1)
+    assert info.value.value == MAX_DIMENSION + 1
+    await engine.ainit_vectorstore_table("wide", vector_dimension=MAX_DIMENSION)
+    store = AsyncVectorStore(engine, HashEmbedding(MAX_DIMENSION), "wide")
+    assert await store.aadd_texts(["a"], ids=["a"]) == ["a"]
