@@ -1,1 +1,1 @@
-"""The hand-written async drivers that unawait generates `sqlvec._drivers._sync` from."""
+"""Drivers written async, once; unawait generates `sqlvec._drivers._sync` from them (see postgres.py)."""

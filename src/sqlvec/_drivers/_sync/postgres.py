@@ -20,8 +20,14 @@ connection and pool. The driver:
 - on CockroachDB, follows its client-side retry protocol (`SAVEPOINT cockroach_restart`).
 
 Where the halves differ, the difference is marked here (`if True:  # ASYNC` ... `else:`, see
-README "Markers") or lives in the `AsyncDeadline` / `Deadline` pair. Everything without I/O
-is in `pg_common`; SQL text comes from `pgsql.PgSQL`; nothing here formats a value into SQL.
+README "Markers": only the lock that guards opening the pool) or lives in the one
+hand-written pair, the client-side deadline of `pg_deadline`. Everything without I/O is in
+`pg_common`; SQL text comes from `pgsql.PgSQL`; nothing here formats a value into SQL.
+
+Why a tree of its own under `_drivers` rather than a module in `sqlvec/_async`: a driver is
+the layer below the public API, and its generated twin belongs beside the other drivers and
+their shared modules (the httpcore layout: the same file name in `_async/` and `_sync/`),
+while `sqlvec/_async` keeps only what users import.
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
 from ..base import Hit
 from ..pg_deadline import Deadline
-from ..pgsql import spec_to_json
+from ..pgsql import PgSQL, spec_to_json
 
 T = TypeVar("T")
 
@@ -232,8 +238,9 @@ class PostgresDriver:
         idempotent: bool,
         transaction: bool = True,
     ) -> T:
-        """Run your own `await work(conn)` under this driver's pool, timeouts and retries.
+        """Run your own `work(conn)` under this driver's pool, timeouts and retries.
 
+        `work` is a coroutine function for the async driver, a plain one for the sync driver.
         Pass idempotent=True only if running the work twice equals running it once.
         """
         return self._run(work, idempotent=idempotent, transaction=transaction, own_context=True)
@@ -299,11 +306,8 @@ class PostgresDriver:
         sql = self.sql
 
         def work(conn: psycopg.Connection[Any]) -> CollectionInfo:
-            lock = sql.ddl_lock()
-            if lock is not None:
-                conn.execute(lock)
-            conn.execute(sql.catalog_ddl())
-            row = conn.execute(sql.collection_info(), [quote_identifier(table), table]).fetchone()
+            _lock_catalog(conn, sql)
+            row = _catalog_row(conn, sql, table)
             if row is not None:
                 existing = info_from_row(table, row)
                 if not if_not_exists:
@@ -324,11 +328,8 @@ class PostgresDriver:
         sql = self.sql
 
         def work(conn: psycopg.Connection[Any]) -> None:
-            lock = sql.ddl_lock()
-            if lock is not None:
-                conn.execute(lock)
-            conn.execute(sql.catalog_ddl())
-            row = conn.execute(sql.collection_info(), [quote_identifier(table), table]).fetchone()
+            _lock_catalog(conn, sql)
+            row = _catalog_row(conn, sql, table)
             if row is None and not if_exists:
                 raise CollectionNotFoundError(table)
             conn.execute(sql.drop_table(table))
@@ -345,8 +346,7 @@ class PostgresDriver:
         sql = self.sql
 
         def work(conn: psycopg.Connection[Any]) -> Tuple[CollectionInfo, Optional[int]]:
-            cur = conn.execute(sql.collection_info(), [quote_identifier(table), table])
-            row = cur.fetchone()
+            row = _catalog_row(conn, sql, table)
             return info_from_row(table, row), oid_from_row(row)
 
         info, oid = self._run(work, idempotent=True, transaction=False, table=table)
@@ -564,7 +564,7 @@ class PostgresDriver:
 
         def prepare(conn: psycopg.Connection[Any]) -> Tuple[str, List[Any]]:
             # The collection is described from the stream's own snapshot: no cache to go stale.
-            row = conn.execute(sql.collection_info(), [quote_identifier(table), table]).fetchone()
+            row = _catalog_row(conn, sql, table)
             info = info_from_row(table, row)
             check_dimension(info, query)
             self._collections[table], self._oids[table] = info, oid_from_row(row)
@@ -578,3 +578,17 @@ class PostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             stream.close()
+
+
+def _lock_catalog(conn: psycopg.Connection[Any], sql: PgSQL) -> None:
+    """Serialize DDL where the dialect can, and create the catalog table if missing."""
+    lock = sql.ddl_lock()
+    if lock is not None:
+        conn.execute(lock)
+    conn.execute(sql.catalog_ddl())
+
+
+def _catalog_row(conn: psycopg.Connection[Any], sql: PgSQL, table: str) -> Optional[Sequence[Any]]:
+    """The collection's catalog row (dimension, distance, index, table OID), or None."""
+    cur = conn.execute(sql.collection_info(), [quote_identifier(table), table])
+    return cur.fetchone()
