@@ -21,7 +21,7 @@ def open_driver(url: DatabaseURL, **options: Any) -> AsyncDriver:
     if url.backend in ("postgresql", "cockroachdb"):
         # Imported here: psycopg comes with the optional `postgres` extra. Options: pool=PoolConfig,
         # retry=RetryPolicy; pool settings may also be URL query parameters.
-        from .._drivers.postgres import AsyncPostgresDriver
+        from .._drivers._async.postgres import AsyncPostgresDriver
 
         return AsyncPostgresDriver.from_url(url.raw, **options)
     raise InvalidURLError(url.raw, f"no driver for the {url.backend!r} backend")

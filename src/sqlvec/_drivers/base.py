@@ -3,8 +3,11 @@
 Two protocols with the same methods: `AsyncDriver` (awaitable methods, used by the
 hand-written `sqlvec._async` package) and `Driver` (plain methods, used by the generated
 `sqlvec._sync` package; the generator renames `AsyncDriver` to `Driver`). A backend
-implements both as hand-written twins side by side in one module, e.g.
-`_drivers/sqlite.py` holds `AsyncSQLiteDriver` and `SQLiteDriver`.
+implements both: written once as an async driver that unawait turns into the sync one
+(PostgreSQL: `_drivers/_async/postgres.py` -> `_drivers/_sync/postgres.py`), or, where the
+execution model differs, as thin hand-written front-ends over one shared core
+(`_drivers/sqlite.py`: `AsyncSQLiteDriver` runs the blocking core in a worker thread,
+`SQLiteDriver` on the caller's thread).
 
 Contract shared by every backend
 - Names: `table` is already validated by `sqlvec.identifiers.check_identifier`; quote it

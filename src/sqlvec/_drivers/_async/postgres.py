@@ -1,0 +1,599 @@
+"""The PostgreSQL + pgvector and CockroachDB driver, written once: the sync driver is generated from it.
+
+`AsyncPostgresDriver` uses `psycopg.AsyncConnection` through `psycopg_pool.AsyncConnectionPool`;
+unawait turns it into `PostgresDriver` in `sqlvec/_drivers/_sync/postgres.py`, on
+`psycopg.Connection` and `psycopg_pool.ConnectionPool`, as psycopg generates its own sync
+connection and pool. The driver:
+- creates the `vector` extension when missing, then registers pgvector's binary adapters on
+  every pooled connection (the order matters: the type must exist to be registered);
+- bounds each statement on the server (`statement_timeout`) and each request on the client
+  (`pg_deadline`: the async side cancels the awaiting task, the sync side has a watchdog
+  thread cancel the query and, if the server does not answer, shut the socket), so a hung
+  statement cannot hang the caller;
+- runs every request as one transaction, retried whole under `RetryPolicy` when the failure
+  is transient and retrying is safe for that work (see `sqlvec.retry.is_transient`);
+- streams `iter_documents` and `search_stream` through a named server-side cursor: one
+  connection and one transaction (one snapshot) per stream, each fetch bounded like a
+  request, retried only before the first row is handed out;
+- on CockroachDB, follows its client-side retry protocol (`SAVEPOINT cockroach_restart`).
+
+Where the halves differ, the difference is marked here (`if True:  # ASYNC` ... `else:`, see
+README "Markers": only the lock that guards opening the pool) or lives in the one
+hand-written pair, the client-side deadline of `pg_deadline`. Everything without I/O is in
+`pg_common`; SQL text comes from `pgsql.PgSQL`; nothing here formats a value into SQL.
+
+Why a tree of its own under `_drivers` rather than a module in `sqlvec/_async`: a driver is
+the layer below the public API, and its generated twin belongs beside the other drivers and
+their shared modules (the httpcore layout: the same file name in `_async/` and `_sync/`),
+while `sqlvec/_async` keeps only what users import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from typing import Any, AsyncGenerator, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+
+# pg_common first: without the `postgres` extra it raises MissingExtraError, which names it.
+from ..pg_common import (
+    DATA_EXCEPTION,
+    PostgresSettings,
+    check_dimension,
+    check_existing,
+    cursor_name,
+    failure_of,
+    info_from_row,
+    oid_from_row,
+    quiet_socket,
+    register_adapters,
+    row_document,
+    row_hits,
+    stale,
+    stream_search,
+    translate,
+    upsert_params,
+)
+
+# isort: split
+import psycopg
+import psycopg.errors
+import psycopg_pool
+from psycopg.types import TypeInfo
+
+from ...documents import Document
+from ...errors import CollectionExistsError, CollectionNotFoundError, EngineClosedError
+from ...filters import Filter
+from ...identifiers import quote_identifier
+from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
+from ...pool import DatabaseError, PoolConfig
+from ...retry import RetryPolicy, session_lost
+from ..base import Hit
+from ..pg_deadline import AsyncDeadline
+from ..pgsql import PgSQL, spec_to_json
+
+T = TypeVar("T")
+
+
+class AsyncPostgresDriver:
+    """The PostgreSQL / CockroachDB driver, safe to share between tasks (the sync twin: threads)."""
+
+    def __init__(self, settings: PostgresSettings) -> None:
+        self.settings = settings
+        self.dialect = settings.dialect
+        self.sql = settings.sql
+        self._pool: Optional[psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]] = None
+        if True:  # ASYNC
+            # Created in connect(), inside the running loop: Python 3.9 binds locks at creation.
+            self._open_lock: Optional[asyncio.Lock] = None
+        else:
+            self._open_lock = threading.Lock()
+        self._closed = False
+        self._vector_info: Optional[TypeInfo] = None
+        # What each collection looked like when last read, and its table's OID then.
+        self._collections: Dict[str, CollectionInfo] = {}
+        self._oids: Dict[str, Optional[int]] = {}
+        self._deadline = AsyncDeadline()
+        #: How many times a transaction was run again (for tests and monitoring).
+        self.retries = 0
+
+    @classmethod
+    def from_url(
+        cls, url: str, pool: Optional[PoolConfig] = None, retry: Optional[RetryPolicy] = None
+    ) -> AsyncPostgresDriver:
+        """A driver for `postgresql://...` or `cockroachdb://...` (not connected yet)."""
+        return cls(PostgresSettings.from_url(url, pool, retry))
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has been called."""
+        return self._closed
+
+    @property
+    def pool(self) -> psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
+        """The underlying psycopg pool (after connect())."""
+        if self._pool is None:
+            raise EngineClosedError() if self._closed else RuntimeError("not connected yet")
+        return self._pool
+
+    async def connect(self) -> None:
+        """Create the extension if missing, then open the pool (idempotent)."""
+        if self._closed:
+            raise EngineClosedError()
+        if self._pool is not None:
+            return
+        # unawait: async-only
+        if self._open_lock is None:
+            self._open_lock = asyncio.Lock()
+        async with self._open_lock:
+            if self._pool is not None or self._closed:
+                return
+            try:
+                await self._bootstrap()
+            except Exception as exc:
+                raise translate(exc, self.settings, None, False) from exc
+            config = self.settings.pool
+            pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]
+            pool = psycopg_pool.AsyncConnectionPool(
+                self.settings.conninfo,
+                kwargs=self.settings.connect_kwargs(),
+                min_size=config.min_size,
+                max_size=config.max_size,
+                timeout=config.acquire_timeout,
+                max_idle=config.max_idle,
+                max_lifetime=config.max_lifetime,
+                configure=self._configure,
+                check=self._check if config.health_check else None,
+                name="sqlvec",
+                open=False,
+            )
+            await pool.open(wait=False)
+            self._pool = pool
+
+    async def _bootstrap(self) -> None:
+        kwargs = self.settings.connect_kwargs()
+        async with await psycopg.AsyncConnection.connect(self.settings.conninfo, **kwargs) as conn:
+            statement = self.sql.create_extension()
+            if statement is None:
+                return
+            cur = await conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'")
+            if await cur.fetchone() is None:
+                # UniqueViolation: another client created it at the same moment.
+                with contextlib.suppress(psycopg.errors.UniqueViolation):
+                    await conn.execute(statement)
+            self._vector_info = await TypeInfo.fetch(conn, "vector")
+
+    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        register_adapters(conn, self._vector_info)
+
+    @staticmethod
+    async def _check(conn: psycopg.AsyncConnection[Any]) -> None:
+        if not quiet_socket(conn):
+            await psycopg_pool.AsyncConnectionPool.check_connection(conn)
+
+    async def close(self) -> None:
+        """Close the pool (and end the sync driver's watchdog thread); idempotent."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+        await self._deadline.aclose()
+
+    # -- the request runner --------------------------------------------------------------
+
+    async def _run(
+        self,
+        work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
+        *,
+        idempotent: bool,
+        transaction: bool = True,
+        table: Optional[str] = None,
+        deadline: Optional[float] = -1.0,
+        own_context: bool = False,
+    ) -> T:
+        """Run `work` on a pooled connection, in a transaction, retried when safe."""
+        if self._closed:
+            raise EngineClosedError()
+        pool = self._pool
+        if pool is None:
+            await self.connect()
+            pool = self.pool
+        limit = self.settings.client_deadline() if deadline == -1.0 else deadline
+        attempt = 0
+        losses = 0  # attempts of this request whose session died under them
+        while True:
+            attempt += 1
+            fired: List[bool] = []
+            try:
+                # getconn/putconn rather than pool.connection(): the latter also enters the
+                # connection's own context, whose commit or rollback is a no-op for the work
+                # here (autocommit, transactions closed by conn.transaction()) yet costs a few
+                # microseconds per call. putconn still rolls back anything left open and
+                # replaces a broken or closed connection; a caller's own work (run()) keeps
+                # the connection's context, so what it leaves open is committed as before.
+                conn = await pool.getconn()
+                try:
+                    # Typed here: mypy loses the T of a generic method passed on as an argument.
+                    result: T = await self._deadline.run(
+                        conn, limit, fired, self._attempt, conn, work, transaction, own_context
+                    )
+                    return result
+                finally:
+                    await pool.putconn(conn)
+            except Exception as exc:
+                timed_out = bool(fired)
+                failure = failure_of(exc)
+                losses += failure is not None and session_lost(*failure)
+                if (
+                    not timed_out
+                    and failure is not None
+                    and self.settings.retry.should_retry(attempt, *failure, idempotent, losses)
+                ):
+                    self.retries += 1
+                    await asyncio.sleep(self.settings.retry.backoff(attempt))
+                    continue
+                if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
+                    self._collections.pop(table, None)
+                raise translate(exc, self.settings, table, timed_out, losses) from exc
+
+    async def run(
+        self,
+        work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
+        *,
+        idempotent: bool,
+        transaction: bool = True,
+    ) -> T:
+        """Run your own `work(conn)` under this driver's pool, timeouts and retries.
+
+        `work` is a coroutine function for the async driver, a plain one for the sync driver.
+        Pass idempotent=True only if running the work twice equals running it once.
+        """
+        return await self._run(work, idempotent=idempotent, transaction=transaction, own_context=True)
+
+    async def _attempt(
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
+        transaction: bool,
+        own_context: bool = False,
+    ) -> T:
+        if own_context:
+            async with conn:
+                return await self._attempt(conn, work, transaction)
+        if not transaction:
+            return await work(conn)
+        async with conn.transaction():
+            if not self.sql.cockroach:
+                return await work(conn)
+            # CockroachDB's protocol: on 40001 roll back to the savepoint and run the work
+            # again inside the same transaction, keeping its place in the queue.
+            await conn.execute(self.sql.savepoint)
+            retry = 0
+            while True:
+                try:
+                    result = await work(conn)
+                    await conn.execute(self.sql.release_savepoint)
+                    return result
+                except psycopg.errors.SerializationFailure:
+                    retry += 1
+                    if retry >= self.settings.retry.attempts:
+                        raise
+                    self.retries += 1
+                    await conn.execute(self.sql.rollback_to_savepoint)
+                    await asyncio.sleep(self.settings.retry.backoff(retry))
+
+    async def _collection(self, table: str) -> CollectionInfo:
+        info = self._collections.get(table)
+        if info is None:
+            info = await self.collection_info(table)
+        return info
+
+    async def _checked(self, table: str, vectors: Float32Array) -> CollectionInfo:
+        info = await self._collection(table)
+        if info.dimension != int(vectors.shape[-1]):
+            # The cache may predate a drop and re-create elsewhere: ask before refusing.
+            info = await self.collection_info(table)
+            check_dimension(info, vectors)
+        return info
+
+    # -- the driver protocol (base.AsyncDriver; the sync twin: base.Driver) ---------------
+
+    async def ping(self) -> None:
+        """Run `SELECT 1`."""
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            await conn.execute("SELECT 1")
+
+        await self._run(work, idempotent=True, transaction=False)
+
+    async def init_table(self, table: str, *, dimension: int, distance: str, if_not_exists: bool) -> None:
+        """Create the collection table and record it in the catalog."""
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> CollectionInfo:
+            await _lock_catalog(conn, sql)
+            row = await _catalog_row(conn, sql, table)
+            if row is not None:
+                existing = info_from_row(table, row)
+                if not if_not_exists:
+                    raise CollectionExistsError(table)
+                check_existing(table, existing, dimension, distance)
+                return existing
+            if await (await conn.execute(sql.table_exists(), [table])).fetchone() is not None:
+                raise CollectionExistsError(table)
+            await conn.execute(sql.create_table(table, dimension))
+            await conn.execute(sql.register_collection(), [table, dimension, distance])
+            return CollectionInfo(table, dimension, distance, None)
+
+        info = await self._run(work, idempotent=if_not_exists, deadline=None)
+        self._collections[table] = info
+
+    async def drop_table(self, table: str, *, if_exists: bool) -> None:
+        """Drop the table and its catalog record."""
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            await _lock_catalog(conn, sql)
+            row = await _catalog_row(conn, sql, table)
+            if row is None and not if_exists:
+                raise CollectionNotFoundError(table)
+            await conn.execute(sql.drop_table(table))
+            await conn.execute(sql.unregister_collection(), [table])
+
+        self._collections.pop(table, None)
+        try:
+            await self._run(work, idempotent=True, deadline=None)
+        finally:
+            self._collections.pop(table, None)
+
+    async def collection_info(self, table: str) -> CollectionInfo:
+        """Dimension, distance and index from the catalog."""
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> Tuple[CollectionInfo, Optional[int]]:
+            row = await _catalog_row(conn, sql, table)
+            return info_from_row(table, row), oid_from_row(row)
+
+        info, oid = await self._run(work, idempotent=True, transaction=False, table=table)
+        self._collections[table] = info
+        self._oids[table] = oid
+        return info
+
+    async def upsert(self, table: str, batch: Batch) -> None:
+        """Insert or replace the whole batch in one transaction (idempotent: ids are given)."""
+        if len(batch) == 0:
+            return
+        await self._checked(table, batch.embeddings)
+        statement = self.sql.upsert(table)
+        rows = upsert_params(batch)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            async with conn.cursor() as cur:
+                await cur.executemany(statement, rows)
+
+        try:
+            await self._run(work, idempotent=True, table=table)
+        except DatabaseError as exc:
+            if exc.sqlstate == DATA_EXCEPTION:  # the table changed shape since it was cached
+                check_dimension(await self.collection_info(table), batch.embeddings)
+            raise
+
+    async def get_by_ids(self, table: str, ids: Sequence[str]) -> List[Document]:
+        """Documents by id, in the order asked."""
+        if not ids:
+            return []
+        statement = self.sql.get_by_ids(table)
+        wanted = list(ids)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> List[Sequence[Any]]:
+            cur = await conn.execute(statement, [wanted])
+            return await cur.fetchall()
+
+        rows = await self._run(work, idempotent=True, transaction=False, table=table)
+        if len(wanted) == 1:
+            # One id, the primary key: at most one row, already in the order asked.
+            return [row_document(row) for row in rows]
+        found = {row[0]: row_document(row) for row in rows}
+        return [found[i] for i in wanted if i in found]
+
+    async def delete(self, table: str, *, ids: Optional[Sequence[str]], where: Optional[Filter]) -> int:
+        """Delete by ids and/or filter; returns the number of rows deleted."""
+        statement, params = self.sql.delete(table, None if ids is None else list(ids), where)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> int:
+            cur = await conn.execute(statement, params)
+            return max(cur.rowcount, 0)
+
+        return await self._run(work, idempotent=True, table=table)
+
+    async def count(self, table: str, where: Optional[Filter]) -> int:
+        """Number of matching rows."""
+        statement, params = self.sql.count(table, where)
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> int:
+            row = await (await conn.execute(statement, params)).fetchone()
+            return int(row[0]) if row is not None else 0
+
+        return await self._run(work, idempotent=True, transaction=False, table=table)
+
+    async def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
+        """The k nearest rows; query-time index settings are SET LOCAL in the transaction.
+
+        The collection's description is cached; the rows tell (by their table's OID, or by
+        being fewer than k) when it may be stale, and the search then runs once more afresh.
+        """
+        info = await self._checked(table, query)
+        for fresh in (False, True):
+            statement, params = self.sql.search(table, info.distance, where, k)
+            params[0] = query
+            settings = self.sql.search_settings(info.index, k, where is not None)
+            resort = bool(settings) and info.index is not None and info.index.kind == "ivfflat"
+
+            try:
+                rows = await self._search_rows(table, settings, statement, params)
+            except DatabaseError as exc:
+                if fresh or exc.sqlstate != DATA_EXCEPTION:
+                    raise
+                info = await self.collection_info(table)
+                check_dimension(info, query)
+                continue
+            if not fresh and (stale(self._oids.get(table), rows) or len(rows) < k):
+                latest = await self.collection_info(table)
+                if latest != info or stale(self._oids.get(table), rows):
+                    info = latest
+                    check_dimension(info, query)
+                    continue
+            return row_hits(rows, resort)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _search_rows(
+        self, table: str, settings: List[str], statement: str, params: List[Any]
+    ) -> List[Sequence[Any]]:
+        async def work(conn: psycopg.AsyncConnection[Any]) -> List[Sequence[Any]]:
+            for setting in settings:
+                await conn.execute(setting)
+            cur = await conn.execute(statement, params, binary=True)
+            return await cur.fetchall()
+
+        # Settings need a transaction for SET LOCAL; a lone SELECT does not.
+        return await self._run(work, idempotent=True, transaction=bool(settings), table=table)
+
+    async def create_index(self, table: str, spec: IndexSpec) -> None:
+        """(Re)build the vector index; no request timeout applies to the build."""
+        info = await self._collection(table)
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            await conn.execute("SET LOCAL statement_timeout = 0")
+            rows = 0
+            if spec.kind == "ivfflat" and spec.lists is None and not sql.cockroach:
+                row = await (await conn.execute(sql.count(table, None)[0])).fetchone()
+                rows = int(row[0]) if row is not None else 0
+            await conn.execute(sql.drop_index(table))
+            await conn.execute(sql.create_index(table, info.distance, spec, rows))
+            await conn.execute(sql.record_index(), [spec_to_json(spec), table])
+
+        await self._run(work, idempotent=True, table=table, deadline=None)
+        self._collections[table] = CollectionInfo(table, info.dimension, info.distance, spec)
+
+    async def drop_index(self, table: str) -> None:
+        """Drop the vector index; search is exact again."""
+        info = await self._collection(table)
+        sql = self.sql
+
+        async def work(conn: psycopg.AsyncConnection[Any]) -> None:
+            await conn.execute(sql.drop_index(table))
+            await conn.execute(sql.record_index(), [None, table])
+
+        await self._run(work, idempotent=True, table=table, deadline=None)
+        self._collections[table] = CollectionInfo(table, info.dimension, info.distance, None)
+
+    # -- streaming with server-side cursors ------------------------------------------------
+
+    async def _stream(
+        self,
+        table: str,
+        prepare: Callable[[psycopg.AsyncConnection[Any]], Awaitable[Tuple[str, List[Any]]]],
+        batch_size: int,
+    ) -> AsyncGenerator[Sequence[Any], None]:
+        """Rows of the query `prepare(conn)` returns, through a named cursor, `batch_size` at a time."""
+        if self._closed:
+            raise EngineClosedError()
+        await self.connect()
+        pool = self.pool
+        limit = self.settings.client_deadline()
+        attempt = 0
+        losses = 0  # attempts of this request whose session died under them
+        while True:
+            attempt += 1
+            yielded = False
+            fired: List[bool] = []
+            try:
+                # The connection stays checked out, and the transaction (the cursor's home and
+                # its snapshot) open, until the rows run out or the generator is closed; either
+                # way the transaction ends (rolled back if left early) before the pool takes
+                # the connection back, so nothing of the stream outlives it.
+                async with pool.connection() as conn, conn.transaction():
+                    statement, params = await self._deadline.run(conn, limit, fired, prepare, conn)
+                    async with conn.cursor(name=cursor_name(), binary=True) as cur:
+                        await self._deadline.run(conn, limit, fired, cur.execute, statement, params)
+                        while True:
+                            # The deadline bounds each fetch, not the caller's time between them.
+                            rows = await self._deadline.run(conn, limit, fired, cur.fetchmany, batch_size)
+                            yielded = yielded or bool(rows)
+                            for row in rows:
+                                yield row
+                            if len(rows) < batch_size:
+                                break
+                return
+            except Exception as exc:
+                timed_out = bool(fired)
+                failure = failure_of(exc)
+                losses += failure is not None and session_lost(*failure)
+                # Rows already handed out cannot be taken back: only a stream that has not
+                # yielded yet starts again.
+                if (
+                    not yielded
+                    and not timed_out
+                    and failure is not None
+                    and self.settings.retry.should_retry(attempt, *failure, True, losses)
+                ):
+                    self.retries += 1
+                    await asyncio.sleep(self.settings.retry.backoff(attempt))
+                    continue
+                if isinstance(exc, psycopg.errors.UndefinedTable):
+                    self._collections.pop(table, None)
+                raise translate(exc, self.settings, table, timed_out, losses) from exc
+
+    async def iter_documents(
+        self, table: str, where: Optional[Filter], batch_size: int
+    ) -> AsyncGenerator[Document, None]:
+        """Every matching document ordered by id, from one snapshot, `batch_size` rows per fetch."""
+        statement, params = self.sql.scan(table, where)
+
+        async def prepare(conn: psycopg.AsyncConnection[Any]) -> Tuple[str, List[Any]]:
+            return statement, params
+
+        stream = self._stream(table, prepare, batch_size)
+        try:
+            async for row in stream:
+                yield row_document(row)
+        finally:
+            await stream.aclose()
+
+    async def search_stream(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
+    ) -> AsyncGenerator[Hit, None]:
+        """The k nearest rows from one snapshot, nearest first, `batch_size` rows per fetch."""
+        sql = self.sql
+
+        async def prepare(conn: psycopg.AsyncConnection[Any]) -> Tuple[str, List[Any]]:
+            # The collection is described from the stream's own snapshot: no cache to go stale.
+            row = await _catalog_row(conn, sql, table)
+            info = info_from_row(table, row)
+            check_dimension(info, query)
+            self._collections[table], self._oids[table] = info, oid_from_row(row)
+            for setting in sql.search_settings(info.index, k, where is not None):
+                await conn.execute(setting)
+            return stream_search(sql, table, info, query, k, where)
+
+        stream = self._stream(table, prepare, batch_size)
+        try:
+            async for row in stream:
+                yield row_document(row), float(row[3])
+        finally:
+            await stream.aclose()
+
+
+async def _lock_catalog(conn: psycopg.AsyncConnection[Any], sql: PgSQL) -> None:
+    """Serialize DDL where the dialect can, and create the catalog table if missing."""
+    lock = sql.ddl_lock()
+    if lock is not None:
+        await conn.execute(lock)
+    await conn.execute(sql.catalog_ddl())
+
+
+async def _catalog_row(conn: psycopg.AsyncConnection[Any], sql: PgSQL, table: str) -> Optional[Sequence[Any]]:
+    """The collection's catalog row (dimension, distance, index, table OID), or None."""
+    cur = await conn.execute(sql.collection_info(), [quote_identifier(table), table])
+    return await cur.fetchone()
