@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 from snippets import convert
 from unawait import Config, SourceError, generate_module, transform_module, words
+from unawait.cli import main
 from unawait.rules import BUILTIN, PROFILES
 
 P = pytest.param
@@ -234,3 +236,15 @@ def test_explain_says_why_a_stripped_name_would_not_be_stable() -> None:
         "a-prefix kept: 'aread' would be renamed again by profile:httpx, so the output would not be stable",
         "aaread",
     ) in rules
+
+
+def test_the_explain_command_prints_each_decision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.unawait]\ntrees = [{ src = "pkg/_async", dest = "pkg/_sync" }]\n')
+    (tmp_path / "pkg" / "_async").mkdir(parents=True)
+    (tmp_path / "pkg" / "_async" / "m.py").write_text(
+        "async def f(x):\n    await x.aws_upload()\n    await x.aadd_texts()\n"
+    )
+    assert main(["--explain", "--config", str(tmp_path / "pyproject.toml"), "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "pkg/_async/m.py:2:13  a-prefix kept: no evidence that 'ws' is a word  aws_upload -> (kept)" in out
+    assert "pkg/_async/m.py:3:13  a-prefix: 'add' is a word, 'aadd' is not  aadd_texts -> add_texts" in out
