@@ -89,8 +89,9 @@ HTTPCORE = Project(
 #   hishel's own Async* classes -> the Async-word convention (packages = hishel)
 #   redis.asyncio -> redis -> the redis profile
 #   anysqlite, fakeredis.aioredis, the _async_* module paths, make_async_iterator and the httpx
-#     names they list (AsyncClient, aread, aclose, ...) -> renames (the httpx profile would also
-#     map AsyncByteStream, which their table does not)
+#     names they list (AsyncClient, aread, aclose, ...) -> renames (the httpx profile, which
+#     modules that import httpx get by themselves, would also map AsyncByteStream, which their
+#     table does not: keep = AsyncByteStream)
 #   anysqlite.connect(":memory:") -> sqlite3.connect(":memory:", check_same_thread=False) -> add_keywords
 #   and their regexes rewrite string literals too -> rename_in_strings.
 _HISHEL_STORAGES = "hishel._core._storages"
@@ -127,6 +128,7 @@ HISHEL = Project(
             "aclose": "close",
         },
         profiles=("redis",),
+        keep=frozenset({"AsyncByteStream"}),
         packages=("hishel",),
         add_keywords={"anysqlite.connect": {"check_same_thread": "False"}},
         rename_in_strings=True,

@@ -40,16 +40,19 @@ class Config:
     #: Exact renames of identifiers or module paths, applied before any convention. A rename with a
     #: dotted side (`redis.asyncio` -> `redis`, `trio` -> `tests.concurrency`) is a module rename.
     renames: Mapping[str, str] = field(default_factory=dict)
-    #: Names the conventions leave alone: a-prefixed names that keep their "a" (added to the
-    #: built-in keep-list) and project names that keep their "Async" word.
+    #: Names left as written whatever the tables and conventions say: a-prefixed names (or first
+    #: words, `aweb`) that keep their "a", project names that keep their "Async" word, and table
+    #: names such as `Awaitable` or a profile's `aclose`.
     keep: frozenset[str] = frozenset()
-    #: Names that must lose their leading "a" even where no async use shows it.
+    #: Names that lose their leading "a" whatever the word evidence, even where no async use shows it.
     strip: frozenset[str] = frozenset()
     #: What the CamelCase word "Async" becomes in project names: "" (AsyncFoo -> Foo) or e.g. "Sync".
     async_word: str = ""
-    #: Opt-in library rename profiles by name (see rules.PROFILES).
+    #: Library rename profiles for every module (see rules.PROFILES); a module that imports a
+    #: library at module level gets its profile anyway (rules.PROFILE_IMPORTS).
     profiles: tuple[str, ...] = ()
-    #: Top-level package names that count as "the project" for the Async-name convention.
+    #: More top-level package names that count as "the project" for the Async-name convention,
+    #: besides the folders on each tree's path (see project_packages).
     packages: tuple[str, ...] = ()
     #: Files (glob patterns relative to a tree's src) that are not generated.
     exclude: tuple[str, ...] = ()

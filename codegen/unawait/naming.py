@@ -60,8 +60,10 @@ def a_prefix_evidence(name: str, keep: frozenset[str], twin: str | None = None) 
 
     The `a` goes only on positive evidence that the rest is the intended name: the first word
     without it is a word while the first word itself is not (`aadd_texts`: "add", not "aadd"),
-    or the stripped name is a known twin (`twin` says where it was found). Without evidence the
-    name stays: `atomic_update` ("atomic" is a word), `aws_upload` ("ws" is not).
+    or the stripped name is a known twin (`twin` says where it was found). A first word that is
+    a word of its own keeps its `a` unless the rest is a word too and the project uses the
+    twin (`aping` next to `driver.ping()`). Without evidence the name stays: `atomic_update`
+    ("atomic" is a word), `aws_upload` ("ws" is not).
     """
     core = name.lstrip("_")
     if len(core) < 2 or core[0] != "a" or not (core[1].islower() or core[1].isdigit()):
@@ -72,7 +74,9 @@ def a_prefix_evidence(name: str, keep: frozenset[str], twin: str | None = None) 
     rest = word[1:]
     if name in keep or word in keep:
         return None, "configured in keep"
-    if keyword.iskeyword(new) or not new.isidentifier():
+    if keyword.iskeyword(new):
+        return None, f"'{new}' is a keyword"
+    if not new.isidentifier():
         return None, f"'{new}' is not a name"
     if words.is_word(word):
         if twin == _PROJECT and len(rest) >= _MIN_REST and words.is_word(rest):

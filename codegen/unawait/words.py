@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import builtins
-import gzip
-import importlib.util
 import keyword
-import os
 import re
 import types
 from functools import cache, lru_cache
@@ -65,6 +62,11 @@ class _Dictionary:
 @cache
 def english() -> _Dictionary:
     """The lowercase words of pyspellchecker's English frequency dictionary (about 130,000)."""
+    # Imported here: most runs and every `import unawait` never need the dictionary.
+    import gzip
+    import importlib.util
+    import os
+
     spec = importlib.util.find_spec("spellchecker")  # locate it without importing the checker
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("unawait needs the 'pyspellchecker' package for its word list: pip install pyspellchecker")
