@@ -50,15 +50,18 @@ _code_fingerprint: str | None = None
 
 
 def code_fingerprint() -> str:
-    """A hash of unawait's own code, libcst's version and Python's: a change voids the cache."""
+    """A hash of unawait's own code, its dependencies' versions and Python's: a change voids the cache."""
     global _code_fingerprint
     if _code_fingerprint is None:
         package = Path(__file__).parent
-        try:
-            libcst_version = importlib.metadata.version("libcst")
-        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - libcst run from source
-            libcst_version = "?"
-        parts: list[str | bytes] = [f"{sys.version_info[0]}.{sys.version_info[1]}", libcst_version]
+        versions = []
+        # libcst parses and prints; pyspellchecker's word list decides a-prefix renames.
+        for dependency in ("libcst", "pyspellchecker"):
+            try:
+                versions.append(importlib.metadata.version(dependency))
+            except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from source
+                versions.append("?")
+        parts: list[str | bytes] = [f"{sys.version_info[0]}.{sys.version_info[1]}", *versions]
         # Hash the code, not the version number: the cache must never outlive a change to a rule.
         for path in sorted(package.rglob("*.py")):
             parts += [path.relative_to(package).as_posix(), path.read_bytes()]
