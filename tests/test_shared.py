@@ -51,10 +51,11 @@ def test_bad_urls(url: str) -> None:
         parse_url(url)
 
 
-@pytest.mark.parametrize("name", ["docs", "Docs_2", "_x", "a" * 63])
-def test_good_identifiers(name: str) -> None:
-    assert check_identifier(name) == name
-    assert quote_identifier(name) == f'"{name}"'
+@pytest.mark.parametrize("name", ["docs", "Docs_2", "_x", "a" * 63, "A" * 63])
+def test_good_identifiers_are_lowercased(name: str) -> None:
+    # Case-insensitive everywhere, as SQLite's table names are.
+    assert check_identifier(name) == name.lower()
+    assert quote_identifier(name) == f'"{name.lower()}"'
 
 
 @pytest.mark.parametrize(

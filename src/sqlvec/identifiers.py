@@ -12,10 +12,13 @@ _RESERVED_PREFIXES = ("sqlite_", "sqlvec_", "pg_")
 
 
 def check_identifier(name: object) -> str:
-    """Return `name` if it is a safe collection name, else raise InvalidIdentifierError.
+    """Return `name` in lowercase if it is a safe collection name, else raise InvalidIdentifierError.
 
     Safe: a letter or underscore, then letters, digits or underscores, 63 at most, and not
     starting with a prefix the databases or sqlvec reserve for themselves.
+
+    Names are case-insensitive on every backend: SQLite's table names are, so "Docs" and
+    "docs" must be one collection on PostgreSQL too, where a quoted name is case-sensitive.
     """
     if not isinstance(name, str):
         raise InvalidIdentifierError(name, "must be a str")
@@ -23,10 +26,9 @@ def check_identifier(name: object) -> str:
         raise InvalidIdentifierError(name, "use 1-63 letters, digits or underscores, not starting with a digit")
     if name.lower().startswith(_RESERVED_PREFIXES):
         raise InvalidIdentifierError(name, f"names starting with {', '.join(_RESERVED_PREFIXES)} are reserved")
-    return name
+    return name.lower()
 
 
 def quote_identifier(name: str) -> str:
     """The double-quoted SQL form of an identifier that passed check_identifier."""
-    check_identifier(name)
-    return f'"{name}"'
+    return f'"{check_identifier(name)}"'

@@ -72,10 +72,13 @@ def check_text(name: str, value: object) -> str:
 
 
 def check_ids(ids: Iterable[str], name: str = "ids") -> List[str]:
-    """ids as a list of non-empty strings."""
-    check_sequence(name, ids, "str ids")
+    """ids as a list of non-empty strings every backend stores."""
+    if type(ids) is not list:  # a list is the common case of this hot path: skip the checks
+        check_sequence(name, ids, "str ids")
     checked = list(ids)
     for i, id_ in enumerate(checked):
+        if type(id_) is str and id_ and id_.isascii() and "\x00" not in id_:
+            continue
         if not isinstance(id_, str) or not id_:
             raise InvalidArgumentError(f"ids must be non-empty str, got {id_!r}", id_)
         check_text(f"{name}[{i}]", id_)

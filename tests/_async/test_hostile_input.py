@@ -11,7 +11,13 @@ import pytest
 from sqlvec._async import AsyncEngine, AsyncVectorStore
 from sqlvec.documents import Document
 from sqlvec.embeddings import HashEmbedding
-from sqlvec.errors import InvalidArgumentError, InvalidMetadataError, SqlvecError
+from sqlvec.errors import (
+    CollectionExistsError,
+    CollectionNotFoundError,
+    InvalidArgumentError,
+    InvalidMetadataError,
+    SqlvecError,
+)
 from sqlvec.pool import DatabaseError, DatabaseLockedError
 from sqlvec.rows import MAX_DIMENSION, MAX_METADATA_DEPTH
 
@@ -188,3 +194,17 @@ async def test_dimensions_past_pgvectors_limit_are_refused_on_every_backend(engi
     await engine.ainit_vectorstore_table("wide", vector_dimension=MAX_DIMENSION)
     store = AsyncVectorStore(engine, HashEmbedding(MAX_DIMENSION), "wide")
     assert await store.aadd_texts(["a"], ids=["a"]) == ["a"]
+
+
+@pytest.mark.asyncio
+async def test_collection_names_are_case_insensitive_on_every_backend(engine: AsyncEngine) -> None:
+    await engine.ainit_vectorstore_table("Docs", vector_dimension=8)
+    upper = AsyncVectorStore(engine, HashEmbedding(8), "DOCS")
+    assert upper.collection_name == "docs"
+    await upper.aadd_texts(["a"], ids=["a"])
+    assert await AsyncVectorStore(engine, HashEmbedding(8), "docs").acount() == 1
+    with pytest.raises(CollectionExistsError):
+        await engine.ainit_vectorstore_table("docs", vector_dimension=8, if_not_exists=False)
+    await engine.adrop_table("dOcS")
+    with pytest.raises(CollectionNotFoundError):
+        await upper.acount()

@@ -13,7 +13,13 @@ import pytest
 from sqlvec._sync import Engine, VectorStore
 from sqlvec.documents import Document
 from sqlvec.embeddings import HashEmbedding
-from sqlvec.errors import InvalidArgumentError, InvalidMetadataError, SqlvecError
+from sqlvec.errors import (
+    CollectionExistsError,
+    CollectionNotFoundError,
+    InvalidArgumentError,
+    InvalidMetadataError,
+    SqlvecError,
+)
 from sqlvec.pool import DatabaseError, DatabaseLockedError
 from sqlvec.rows import MAX_DIMENSION, MAX_METADATA_DEPTH
 
@@ -183,3 +189,16 @@ def test_dimensions_past_pgvectors_limit_are_refused_on_every_backend(engine: En
     engine.init_vectorstore_table("wide", vector_dimension=MAX_DIMENSION)
     store = VectorStore(engine, HashEmbedding(MAX_DIMENSION), "wide")
     assert store.add_texts(["a"], ids=["a"]) == ["a"]
+
+
+def test_collection_names_are_case_insensitive_on_every_backend(engine: Engine) -> None:
+    engine.init_vectorstore_table("Docs", vector_dimension=8)
+    upper = VectorStore(engine, HashEmbedding(8), "DOCS")
+    assert upper.collection_name == "docs"
+    upper.add_texts(["a"], ids=["a"])
+    assert VectorStore(engine, HashEmbedding(8), "docs").count() == 1
+    with pytest.raises(CollectionExistsError):
+        engine.init_vectorstore_table("docs", vector_dimension=8, if_not_exists=False)
+    engine.drop_table("dOcS")
+    with pytest.raises(CollectionNotFoundError):
+        upper.count()

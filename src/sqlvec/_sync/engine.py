@@ -108,12 +108,12 @@ class Engine:
         is closer). If the table exists: with if_not_exists its dimension and distance
         must match (CollectionMismatchError), without it raises CollectionExistsError.
         """
-        check_identifier(table)
+        table = check_identifier(table)  # lowercase: names are case-insensitive
         check_dimension(vector_dimension)
         check_distance(distance)
         self._driver.init_table(table, dimension=vector_dimension, distance=distance, if_not_exists=if_not_exists)
 
     def drop_table(self, table: str, *, if_exists: bool = True) -> None:
         """Drop a collection table with all its documents and its vector index."""
-        check_identifier(table)
+        table = check_identifier(table)
         self._driver.drop_table(table, if_exists=if_exists)
