@@ -34,9 +34,7 @@ def install_once(session: nox.Session, *args: str) -> None:
     that nox recreates has no stamp, so a fresh machine installs as usual.
     """
     sources = sorted({"pyproject.toml", "codegen/pyproject.toml"})
-    key = hashlib.sha256(
-        json.dumps([args, [Path(path).read_text() for path in sources]]).encode()
-    ).hexdigest()
+    key = hashlib.sha256(json.dumps([args, [Path(path).read_text() for path in sources]]).encode()).hexdigest()
     stamp = Path(session.virtualenv.location) / ".installed-for"
     if stamp.exists() and stamp.read_text() == key:
         session.log("installed packages are up to date (--reuse-venv=never rebuilds the venv)")

@@ -47,10 +47,10 @@ PROBE_DIMENSION = 256
 #: What the probe runs, in order: each statement must succeed for the tests to start.
 PROBE_STATEMENTS: tuple[str, ...] = (
     "CREATE EXTENSION IF NOT EXISTS vector SCHEMA public",
-    "CREATE TEMPORARY TABLE sqlvec_probe (id int PRIMARY KEY, embedding public.vector(%d))" % PROBE_DIMENSION,
+    f"CREATE TEMPORARY TABLE sqlvec_probe (id int PRIMARY KEY, embedding public.vector({PROBE_DIMENSION}))",
     # 300 rows of pseudo-random vectors, computed on the server (no client-side numpy needed).
     "INSERT INTO sqlvec_probe SELECT i, (SELECT array_agg(sin(i * 7 + j))::public.vector"
-    " FROM generate_series(1, %d) AS j) FROM generate_series(1, 300) AS i" % PROBE_DIMENSION,
+    f" FROM generate_series(1, {PROBE_DIMENSION}) AS j) FROM generate_series(1, 300) AS i",
     "SELECT id, embedding OPERATOR(public.<=>) (SELECT embedding FROM sqlvec_probe WHERE id = 1) AS d"
     " FROM sqlvec_probe ORDER BY d LIMIT 5",
     "CREATE INDEX ON sqlvec_probe USING hnsw (embedding public.vector_cosine_ops)",
