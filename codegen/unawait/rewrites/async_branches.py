@@ -22,11 +22,16 @@ def is_async_branch(node: cst.If) -> bool:
 
 
 def is_dropped(node: Any) -> bool:
-    """A statement with `# unawait: async-only` on the line above it or at its end."""
+    """A statement with `# unawait: async-only` on the line above it or at the end of its first line."""
     for line in getattr(node, "leading_lines", ()):
         if line.comment is not None and line.comment.value.strip() == DROP_MARKER:
             return True
     trailing = getattr(node, "trailing_whitespace", None)
+    if trailing is None:
+        # A compound statement (`if x:  # unawait: async-only`, `def f():  # ...`): its first
+        # line ends in its block's header, or in the body itself when it is on that line.
+        body = getattr(node, "body", None)
+        trailing = getattr(body, "header", None) or getattr(body, "trailing_whitespace", None)
     return trailing is not None and trailing.comment is not None and trailing.comment.value.strip() == DROP_MARKER
 
 

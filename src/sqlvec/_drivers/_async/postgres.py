@@ -122,8 +122,7 @@ class AsyncPostgresDriver:
             raise EngineClosedError()
         if self._pool is not None:
             return
-        # unawait: async-only
-        if self._open_lock is None:
+        if self._open_lock is None:  # unawait: async-only
             self._open_lock = asyncio.Lock()
         async with self._open_lock:
             if self._pool is not None or self._closed:
