@@ -85,12 +85,14 @@ class PostgresDriver:
         self.dialect = settings.dialect
         self.sql = settings.sql
         self._pool: Optional[psycopg_pool.ConnectionPool[psycopg.Connection[Any]]] = None
+        # Threads may race into connect(): the lock exists from the start.
         self._open_lock = threading.Lock()
         self._closed = False
         self._vector_info: Optional[TypeInfo] = None
         # What each collection looked like when last read, and its table's OID then.
         self._collections: Dict[str, CollectionInfo] = {}
         self._oids: Dict[str, Optional[int]] = {}
+        # Bounds each request on the client (pg_deadline: task cancellation async, a watchdog thread sync).
         self._deadline = Deadline()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
