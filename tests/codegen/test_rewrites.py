@@ -445,6 +445,26 @@ MARKERS = [
         id="a dropped definition",
     ),
     P("x = 1\ny = 2  # unawait: async-only\n", "x = 1\n", id="a dropped statement"),
+    P(
+        "import asyncio\n\nasync def f(self):\n    if self.lock is None:  # unawait: async-only\n        self.lock = asyncio.Lock()\n    async with self.lock:\n        pass\n",
+        "def f(self):\n    with self.lock:\n        pass\n",
+        id="the marker at the end of a compound statement's first line drops the whole statement",
+    ),
+    P(
+        "class C:\n    def __await__(self):  # unawait: async-only\n        pass\n\n    def x(self):\n        pass\n",
+        "class C:\n    def x(self):\n        pass\n",
+        id="the marker at the end of a def line drops the definition",
+    ),
+    P(
+        "async def f(x):\n    if x: await x.aclose()  # unawait: async-only\n    return x\n",
+        "def f(x):\n    return x\n",
+        id="the marker at the end of a one-line if drops it",
+    ),
+    P(
+        "async def f(xs):\n    for x in xs:\n        await x()  # unawait: async-only\n        y(x)\n",
+        "def f(xs):\n    for x in xs:\n        y(x)\n",
+        id="the marker on a line inside a block drops that line, not the block",
+    ),
     P("if True:\n    x = 1\n", "if True:\n    x = 1\n", id="an unmarked if True is left alone"),
 ]
 

@@ -45,10 +45,16 @@ def _comment_is(line: Any, marker: str) -> bool:
 
 
 def is_dropped(node: Any) -> bool:
-    """A statement with `# unawait: async-only` on the line above it or at its end."""
+    """A statement with `# unawait: async-only` on the line above it or at the end of its first line."""
     if any(_comment_is(line, DROP_MARKER) for line in getattr(node, "leading_lines", ())):
         return True
-    return _comment_is(getattr(node, "trailing_whitespace", None), DROP_MARKER)
+    trailing = getattr(node, "trailing_whitespace", None)
+    if trailing is None:
+        # A compound statement (`if x:  # unawait: async-only`, `def f():  # ...`): its first
+        # line ends in its block's header, or in the body itself when it is on that line.
+        body = getattr(node, "body", None)
+        trailing = getattr(body, "header", None) or getattr(body, "trailing_whitespace", None)
+    return _comment_is(trailing, DROP_MARKER)
 
 
 def is_kept(node: Any) -> bool:

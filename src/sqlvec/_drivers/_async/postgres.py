@@ -87,12 +87,14 @@ class AsyncPostgresDriver:
             # Created in connect(), inside the running loop: Python 3.9 binds locks at creation.
             self._open_lock: Optional[asyncio.Lock] = None
         else:
+            # Threads may race into connect(): the lock exists from the start.
             self._open_lock = threading.Lock()
         self._closed = False
         self._vector_info: Optional[TypeInfo] = None
         # What each collection looked like when last read, and its table's OID then.
         self._collections: Dict[str, CollectionInfo] = {}
         self._oids: Dict[str, Optional[int]] = {}
+        # Bounds each request on the client (pg_deadline: task cancellation async, a watchdog thread sync).
         self._deadline = AsyncDeadline()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
@@ -122,8 +124,7 @@ class AsyncPostgresDriver:
             raise EngineClosedError()
         if self._pool is not None:
             return
-        # unawait: async-only
-        if self._open_lock is None:
+        if self._open_lock is None:  # unawait: async-only
             self._open_lock = asyncio.Lock()
         async with self._open_lock:
             if self._pool is not None or self._closed:
@@ -221,20 +222,33 @@ class AsyncPostgresDriver:
                 finally:
                     await pool.putconn(conn)
             except Exception as exc:
-                timed_out = bool(fired)
-                failure = failure_of(exc)
-                losses += failure is not None and session_lost(*failure)
-                if (
-                    not timed_out
-                    and failure is not None
-                    and self.settings.retry.should_retry(attempt, *failure, idempotent, losses)
-                ):
-                    self.retries += 1
-                    await asyncio.sleep(self.settings.retry.backoff(attempt))
-                    continue
-                if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
-                    self._collections.pop(table, None)
-                raise translate(exc, self.settings, table, timed_out, losses) from exc
+                losses = await self._retry_or_raise(exc, attempt, losses, bool(fired), idempotent, table)
+
+    async def _retry_or_raise(
+        self,
+        exc: Exception,
+        attempt: int,
+        losses: int,
+        timed_out: bool,
+        idempotent: bool,
+        table: Optional[str],
+        may_retry: bool = True,
+    ) -> int:
+        """After a failed attempt: back off and return the sessions lost so far, or raise the sqlvec error."""
+        failure = failure_of(exc)
+        losses += failure is not None and session_lost(*failure)
+        if (
+            may_retry
+            and not timed_out
+            and failure is not None
+            and self.settings.retry.should_retry(attempt, *failure, idempotent, losses)
+        ):
+            self.retries += 1
+            await asyncio.sleep(self.settings.retry.backoff(attempt))
+            return losses
+        if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
+            self._collections.pop(table, None)
+        raise translate(exc, self.settings, table, timed_out, losses) from exc
 
     async def run(
         self,
@@ -527,23 +541,9 @@ class AsyncPostgresDriver:
                                 break
                 return
             except Exception as exc:
-                timed_out = bool(fired)
-                failure = failure_of(exc)
-                losses += failure is not None and session_lost(*failure)
                 # Rows already handed out cannot be taken back: only a stream that has not
                 # yielded yet starts again.
-                if (
-                    not yielded
-                    and not timed_out
-                    and failure is not None
-                    and self.settings.retry.should_retry(attempt, *failure, True, losses)
-                ):
-                    self.retries += 1
-                    await asyncio.sleep(self.settings.retry.backoff(attempt))
-                    continue
-                if isinstance(exc, psycopg.errors.UndefinedTable):
-                    self._collections.pop(table, None)
-                raise translate(exc, self.settings, table, timed_out, losses) from exc
+                losses = await self._retry_or_raise(exc, attempt, losses, bool(fired), True, table, not yielded)
 
     async def iter_documents(
         self, table: str, where: Optional[Filter], batch_size: int

@@ -85,12 +85,14 @@ class PostgresDriver:
         self.dialect = settings.dialect
         self.sql = settings.sql
         self._pool: Optional[psycopg_pool.ConnectionPool[psycopg.Connection[Any]]] = None
+        # Threads may race into connect(): the lock exists from the start.
         self._open_lock = threading.Lock()
         self._closed = False
         self._vector_info: Optional[TypeInfo] = None
         # What each collection looked like when last read, and its table's OID then.
         self._collections: Dict[str, CollectionInfo] = {}
         self._oids: Dict[str, Optional[int]] = {}
+        # Bounds each request on the client (pg_deadline: task cancellation async, a watchdog thread sync).
         self._deadline = Deadline()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
@@ -216,20 +218,33 @@ class PostgresDriver:
                 finally:
                     pool.putconn(conn)
             except Exception as exc:
-                timed_out = bool(fired)
-                failure = failure_of(exc)
-                losses += failure is not None and session_lost(*failure)
-                if (
-                    not timed_out
-                    and failure is not None
-                    and self.settings.retry.should_retry(attempt, *failure, idempotent, losses)
-                ):
-                    self.retries += 1
-                    time.sleep(self.settings.retry.backoff(attempt))
-                    continue
-                if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
-                    self._collections.pop(table, None)
-                raise translate(exc, self.settings, table, timed_out, losses) from exc
+                losses = self._retry_or_raise(exc, attempt, losses, bool(fired), idempotent, table)
+
+    def _retry_or_raise(
+        self,
+        exc: Exception,
+        attempt: int,
+        losses: int,
+        timed_out: bool,
+        idempotent: bool,
+        table: Optional[str],
+        may_retry: bool = True,
+    ) -> int:
+        """After a failed attempt: back off and return the sessions lost so far, or raise the sqlvec error."""
+        failure = failure_of(exc)
+        losses += failure is not None and session_lost(*failure)
+        if (
+            may_retry
+            and not timed_out
+            and failure is not None
+            and self.settings.retry.should_retry(attempt, *failure, idempotent, losses)
+        ):
+            self.retries += 1
+            time.sleep(self.settings.retry.backoff(attempt))
+            return losses
+        if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
+            self._collections.pop(table, None)
+        raise translate(exc, self.settings, table, timed_out, losses) from exc
 
     def run(
         self,
@@ -522,23 +537,9 @@ class PostgresDriver:
                                 break
                 return
             except Exception as exc:
-                timed_out = bool(fired)
-                failure = failure_of(exc)
-                losses += failure is not None and session_lost(*failure)
                 # Rows already handed out cannot be taken back: only a stream that has not
                 # yielded yet starts again.
-                if (
-                    not yielded
-                    and not timed_out
-                    and failure is not None
-                    and self.settings.retry.should_retry(attempt, *failure, True, losses)
-                ):
-                    self.retries += 1
-                    time.sleep(self.settings.retry.backoff(attempt))
-                    continue
-                if isinstance(exc, psycopg.errors.UndefinedTable):
-                    self._collections.pop(table, None)
-                raise translate(exc, self.settings, table, timed_out, losses) from exc
+                losses = self._retry_or_raise(exc, attempt, losses, bool(fired), True, table, not yielded)
 
     def iter_documents(
         self, table: str, where: Optional[Filter], batch_size: int
