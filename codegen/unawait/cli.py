@@ -35,6 +35,7 @@ from .config import Config, Tree, find_pyproject, load_config
 from .errors import ConfigError
 from .files import run
 from .report import Report, Status
+from .text import header_name
 
 EXIT_OK = 0
 EXIT_DIFFERENCES = 1
@@ -236,6 +237,9 @@ def _print_report(report: Report, args: argparse.Namespace, out: TextIO, err: Te
 
 def _describe(status: Status, dest: str, source: str | None, applied: bool, command: str) -> str:
     """One line per file; "would" forms when nothing is written."""
+    # A name with a line break must not split its line: shown quoted and escaped, as in headers.
+    dest = header_name(dest)
+    source = header_name(source) if source is not None else None
     if status is Status.UNCHANGED:
         return f"unchanged {dest}"
     if status is Status.CREATED:

@@ -51,11 +51,11 @@ __all__ = [
     "Workers",
     "add_header",
     "available_cpus",
-    "free_cpus",
     "code_fingerprint",
     "config_fingerprint",
     "decode_source",
     "excluded",
+    "free_cpus",
     "header_source",
     "names_fingerprint",
     "plan_trees",
@@ -227,7 +227,7 @@ class _Run:
         return convert
 
     def convert(self, convert: list[_Source], project: ProjectNames) -> list[WorkResult]:
-        """3. Convert what the cache could not vouch for (in worker processes if worth it)."""
+        """3. Convert what the cache could not vouch for, in worker processes (see Workers)."""
         return self.workers.map(
             convert_one,
             [(s.text, s.job.source_rel) for s in convert],

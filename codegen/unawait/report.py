@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from .config import Config
+from .text import header_name
 
 if TYPE_CHECKING:
     from .generate import Change
@@ -56,7 +57,8 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
+        path = header_name(self.path)  # one line, whatever the file is called
+        where = f"{path}:{self.line}:{self.column}" if self.line else path
         return f"{where}: {self.message}" + (f"\n  hint: {self.hint}" if self.hint else "")
 
 

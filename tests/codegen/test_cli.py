@@ -467,7 +467,9 @@ def test_a_control_character_in_a_file_name_cannot_split_the_header(
     proj: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     write(proj, {name: FETCH})
-    assert unawait(capsys)[0] == 0
+    code, _, err = unawait(capsys)
+    assert code == 0
+    assert len(err.splitlines()) == 4  # one line per file, and the summary
     dest = proj / name.replace("_async", "_sync")
     data = dest.read_bytes()
     compile(data, str(dest), "exec")  # a split header would leave a line of bare words
