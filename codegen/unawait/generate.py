@@ -140,7 +140,8 @@ def transform_module(
     ctx = Context(names=names, path=path, locate=_Positions(module))
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
     # Only blocks that differ from every block of the source are sorted: the rest stay byte-identical.
-    converted = sort_touched_blocks(module, converted, project_packages(config))
+    if config.sort_imports:
+        converted = sort_touched_blocks(module, converted, project_packages(config))
     code = converted.code
     _check_output(code, path)
     changes: tuple[Change, ...] = ()

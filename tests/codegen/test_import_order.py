@@ -10,7 +10,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from snippets import convert
+from snippets import CONFIG, convert
 from unawait import Config, Tree
 from unawait.import_order import project_packages, sort_block
 
@@ -188,3 +188,28 @@ def test_generated_modules_pass_ruff_isort_check(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sort_imports_off_keeps_the_async_order() -> None:
+    """As text-substitution generators do: projects migrating from unasync can keep their bytes."""
+    source = (
+        "import asyncio\nimport os\nfrom typing import AsyncIterator, Any\n\nx: AsyncIterator[Any] = asyncio.Lock()\n"
+    )
+    off = Config(trees=CONFIG.trees, sort_imports=False)
+    assert (
+        convert(source, off)
+        == "import threading\nimport os\nfrom typing import Iterator, Any\n\nx: Iterator[Any] = threading.Lock()\n"
+    )
+    assert (
+        convert(source)
+        == "import os\nimport threading\nfrom typing import Any, Iterator\n\nx: Iterator[Any] = threading.Lock()\n"
+    )
+
+
+def test_sort_imports_config_is_validated() -> None:
+    from unawait.config import config_from_table
+    from unawait.errors import ConfigError
+
+    assert not config_from_table({"sort_imports": False}, Path(".")).sort_imports
+    with pytest.raises(ConfigError):
+        config_from_table({"sort_imports": "no"}, Path("."))
