@@ -61,6 +61,21 @@ ORDER = [
 
 LEAVES_ALONE = [
     P(
+        "import zlib  # isort: skip\nimport asyncio\nimport abc\n\nx = asyncio.Lock()\n",
+        "import zlib  # isort: skip\nimport threading\nimport abc\n\nx = threading.Lock()\n",
+        id="a block with an isort pragma keeps its order",
+    ),
+    P(
+        "# isort: off\nimport zlib\nimport asyncio\n\nx = asyncio.Lock()\n",
+        "# isort: off\nimport zlib\nimport threading\n\nx = threading.Lock()\n",
+        id="isort: off anywhere in the module (or skip_file): no block is sorted",
+    ),
+    P(
+        "import zlib  # noqa: I001\nimport asyncio\n\nx = asyncio.Lock()\n",
+        "import zlib  # noqa: I001\nimport threading\n\nx = threading.Lock()\n",
+        id="noqa: I001",
+    ),
+    P(
         "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n\n\nimport zlib, abc\n",
         "import time\n\n\ndef f():\n    time.sleep(1)\n\n\nimport zlib, abc\n",
         id="a block unawait did not touch stays byte-identical, sorted or not",
