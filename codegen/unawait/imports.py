@@ -91,6 +91,9 @@ class _FixImports(cst.CSTTransformer):
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
         self._blocks.pop()
         if updated.body:
+            if len(updated.body) < len(original.body):
+                # A removed line may have been the first: the block does not open with a blank line.
+                return updated.with_changes(body=[without_leading_blank_lines(updated.body[0]), *updated.body[1:]])
             return updated
         return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
 

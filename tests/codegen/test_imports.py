@@ -47,6 +47,11 @@ SHADOWED = [
 
 UNUSED = [
     P(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from asyncio import Task\n\n    from .pool import AsyncPool\n\n\nasync def f(p: AsyncPool):\n    if True:  # ASYNC\n        t: Task = g()\n",
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .pool import Pool\n\n\ndef f(p: Pool):\n    pass\n",
+        id="the first line of a nested block goes: the block does not open with a blank line",
+    ),
+    P(
         "from typing import Any, Coroutine, TypeVar\n\nT = TypeVar('T')\n\n\ndef f(x: Coroutine[Any, Any, T]) -> T:\n    pass\n",
         "from typing import TypeVar\n\nT = TypeVar('T')\n\n\ndef f(x: T) -> T:\n    pass\n",
         id="Any of Coroutine[Any, Any, T] goes with it when nothing else uses it",
