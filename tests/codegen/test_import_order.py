@@ -255,3 +255,14 @@ def test_sorting_is_idempotent_and_keeps_every_binding() -> None:
             return found
 
         assert bound(code) == bound(module.code)
+
+
+def test_the_stdlib_table_covers_the_running_interpreter() -> None:
+    """The table is data so that every Python sorts alike; it must still know this one's modules."""
+    from unawait.stdlib import STDLIB
+
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:  # 3.10+
+        assert set(names) - {"__future__"} <= STDLIB
+    assert {"asyncio", "time", "threading", "queue", "typing", "contextlib", "asynchat", "distutils"} <= STDLIB
+    assert not {"pytest", "httpx", "libcst", "pkg"} & STDLIB
