@@ -20,7 +20,7 @@ FUTURE, STDLIB_SECTION, THIRD_PARTY, FIRST_PARTY, LOCAL = range(5)
 LINE_LENGTH = 88
 _DIGITS = re.compile(r"(\d+)")
 #: Comments that tell isort or ruff to leave imports as they are.
-_PRAGMA = re.compile(r"#.*(?:isort\s*:|noqa\s*:\s*(?:[A-Z]+[0-9]+\s*,\s*)*I00[12]\b|noqa\s*$|ruff\s*:\s*noqa)")
+_PRAGMA = re.compile(r"#.*(?:isort\s*:|noqa\s*:\s*(?:[A-Z]+[0-9]+\s*,\s*)*I00[12]\b|(?<!ruff: )noqa\s*$)")
 
 Key = tuple[Any, ...]
 
@@ -142,7 +142,7 @@ def _entries(line: cst.SimpleStatementLine, comments: list[cst.EmptyLine], first
     commented = bool(comments) or _has_comment(line)
     plain = [n for n in names if not n[1]]
     aliased = [n for n in names if n[1]]
-    if commented or not aliased or not plain:
+    if commented or not aliased:
         # One statement as written (names reordered later); merged with others only when it has no comments.
         first = min(_member_key(*n) for n in names)
         return [
@@ -157,17 +157,18 @@ def _entries(line: cst.SimpleStatementLine, comments: list[cst.EmptyLine], first
             )
         ]
     # `from x import a, b as c` -> `from x import a` and `from x import b as c`, as ruff writes them.
-    found.append(
-        _Entry(
-            line,
-            comments,
-            sect,
-            (1, _module_key(level, module), min(_member_key(*n) for n in plain)),
-            (level, module),
-            plain,
-            True,
+    if plain:
+        found.append(
+            _Entry(
+                line,
+                comments,
+                sect,
+                (1, _module_key(level, module), min(_member_key(*n) for n in plain)),
+                (level, module),
+                plain,
+                True,
+            )
         )
-    )
     for name in aliased:
         built = cst.parse_statement(_from_text(level, module, [name], 0, False))
         assert isinstance(built, cst.SimpleStatementLine)

@@ -141,6 +141,8 @@ POOL = [
     "from x import *",
     "from x import b as c",
     "from x import a, d",
+    "from django import forms as df, test as dt",
+    "# ruff: noqa: F401\nimport sqlite3",
     "# why zlib\nimport zlib",
 ]
 
