@@ -76,6 +76,7 @@ HTTPCORE = Project(
         },
         keep=frozenset({"_NeedsRetryAsyncNetworkStream"}),
         packages=("httpcore",),
+        sort_imports=False,  # their script substitutes tokens: imports keep the async order
         rename_in_strings=True,
         trees=(Tree(Path("httpcore/_async"), Path("httpcore/_sync")), Tree(Path("tests/_async"), Path("tests/_sync"))),
     ),
@@ -127,6 +128,7 @@ HISHEL = Project(
             "aread": "read",
             "aclose": "close",
         },
+        sort_imports=False,  # their script substitutes tokens: imports keep the async order
         profiles=("redis",),
         keep=frozenset({"AsyncByteStream"}),
         packages=("hishel",),

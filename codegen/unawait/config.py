@@ -69,6 +69,9 @@ class Config:
     #: a constant get that value; `if`/`elif`/conditional expressions on them keep only the branch
     #: that holds in sync code.
     flags: Mapping[str, bool] = field(default_factory=dict)
+    #: Import blocks unawait changes come out in isort's default order (ruff's `I` rules); off keeps
+    #: them in the async source's order, as text-substitution generators (unasync) leave them.
+    sort_imports: bool = True
     #: Also rename whole names and module paths in docstring prose, as text-substitution tools do
     #: (off: only code in docstrings is converted).
     rename_in_docstrings: bool = False
@@ -152,6 +155,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         "add_keywords",
         "rename_in_strings",
         "flags",
+        "sort_imports",
         "rename_in_docstrings",
         "command",
     }
@@ -198,6 +202,9 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
                 f"[tool.unawait] flags: {flag!r} = {value!r} is not a name or a call without arguments"
                 ' (`_IS_SYNC`, `"is_async()"`) set to its value in the sync output (true/false)'
             )
+    sort_imports = table.get("sort_imports", True)
+    if not isinstance(sort_imports, bool):
+        raise ConfigError(f"[tool.unawait] sort_imports must be true or false, got {sort_imports!r}")
     rename_in_docstrings = table.get("rename_in_docstrings", False)
     if not isinstance(rename_in_docstrings, bool):
         raise ConfigError(f"[tool.unawait] rename_in_docstrings must be true or false, got {rename_in_docstrings!r}")
@@ -216,6 +223,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         add_keywords=_add_keywords(table.get("add_keywords", {})),
         rename_in_strings=rename_in_strings,
         flags=dict(flags),
+        sort_imports=sort_imports,
         rename_in_docstrings=rename_in_docstrings,
         command=command,
         root=root,

@@ -215,7 +215,8 @@ def transform_module(
         ctx.record(node, "auto-profile", profile, f"profile:{profile}")
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
     # Only blocks that differ from every block of the source are sorted: the rest stay byte-identical.
-    converted = sort_touched_blocks(module, converted, project_packages(config))
+    if config.sort_imports:
+        converted = sort_touched_blocks(module, converted, project_packages(config), source)
     code = converted.code
     _check_output(code, path)
     changes: tuple[Change, ...] = ()

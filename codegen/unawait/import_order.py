@@ -19,6 +19,8 @@ FUTURE, STDLIB_SECTION, THIRD_PARTY, FIRST_PARTY, LOCAL = range(5)
 #: Longest line a from-import we build may have before it is wrapped (ruff's and black's default).
 LINE_LENGTH = 88
 _DIGITS = re.compile(r"(\d+)")
+#: Comments that tell isort or ruff to leave imports as they are.
+_PRAGMA = re.compile(r"#.*(?:isort\s*:|noqa\s*:\s*(?:[A-Z]+[0-9]+\s*,\s*)*I00[12]\b|(?<!ruff: )noqa\s*$)")
 
 Key = tuple[Any, ...]
 
@@ -140,7 +142,7 @@ def _entries(line: cst.SimpleStatementLine, comments: list[cst.EmptyLine], first
     commented = bool(comments) or _has_comment(line)
     plain = [n for n in names if not n[1]]
     aliased = [n for n in names if n[1]]
-    if commented or not aliased or not plain:
+    if commented or not aliased:
         # One statement as written (names reordered later); merged with others only when it has no comments.
         first = min(_member_key(*n) for n in names)
         return [
@@ -155,17 +157,18 @@ def _entries(line: cst.SimpleStatementLine, comments: list[cst.EmptyLine], first
             )
         ]
     # `from x import a, b as c` -> `from x import a` and `from x import b as c`, as ruff writes them.
-    found.append(
-        _Entry(
-            line,
-            comments,
-            sect,
-            (1, _module_key(level, module), min(_member_key(*n) for n in plain)),
-            (level, module),
-            plain,
-            True,
+    if plain:
+        found.append(
+            _Entry(
+                line,
+                comments,
+                sect,
+                (1, _module_key(level, module), min(_member_key(*n) for n in plain)),
+                (level, module),
+                plain,
+                True,
+            )
         )
-    )
     for name in aliased:
         built = cst.parse_statement(_from_text(level, module, [name], 0, False))
         assert isinstance(built, cst.SimpleStatementLine)
@@ -225,6 +228,8 @@ def sort_block(
     """The lines of one import block in isort's order; None when a line is not one plain import."""
     if not lines or any(len(line.body) != 1 or is_kept(line) for line in lines):
         return None  # `import a; import b`, or a line that stays exactly as written
+    if any(_PRAGMA.search(cst.Module([]).code_for_node(line)) for line in lines):
+        return None  # `# isort: skip`, `# isort: off`, `# noqa: I001`: the author ordered these by hand
     prefix: list[cst.EmptyLine] = []
     entries: list[_Entry] = []
     for i, line in enumerate(lines):
@@ -331,8 +336,20 @@ class _Sorter(cst.CSTTransformer):
         return updated if body is None else updated.with_changes(body=body)
 
 
-def sort_touched_blocks(source: cst.Module, output: cst.Module, first_party: frozenset[str]) -> cst.Module:
-    """The output with each import block unawait changed, added or shortened in isort's order."""
+#: Comments that turn isort off for a whole file, or for everything below them.
+_FILE_PRAGMA = re.compile(r"#\s*isort\s*:\s*(?:off|skip_file|skip-file)|#\s*ruff\s*:\s*noqa\s*$", re.MULTILINE)
+
+
+def sort_touched_blocks(
+    source: cst.Module, output: cst.Module, first_party: frozenset[str], text: str = ""
+) -> cst.Module:
+    """The output with each import block unawait changed, added or shortened in isort's order.
+
+    `text` is the source's text: a file that turns isort off anywhere is left in its own order.
+    """
+    if "isort" in text or "ruff" in text:
+        if _FILE_PRAGMA.search(text):
+            return output
     signatures = _Signatures()
     source.visit(signatures)
     result = output.visit(_Sorter(signatures.found, first_party))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
 import libcst as cst
 
@@ -91,6 +91,9 @@ class _FixImports(cst.CSTTransformer):
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
         self._blocks.pop()
         if updated.body:
+            if len(updated.body) < len(original.body):
+                # A removed line may have been the first: the block does not open with a blank line.
+                return updated.with_changes(body=[without_leading_blank_lines(updated.body[0]), *updated.body[1:]])
             return updated
         return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
 
@@ -172,9 +175,17 @@ class _Taken(cst.CSTVisitor):
 class _Realias(cst.CSTTransformer):
     """Renames the module roots rewrites wrote to the module's private alias."""
 
-    def __init__(self, roots: dict[int, str]) -> None:
+    def __init__(self, roots: dict[int, str], holders: set[int]) -> None:
         super().__init__()
         self.roots = roots
+        self.holders = holders  # ctx.import_holders: the statements that stand for them are new ones
+        self.new_holders: set[int] = set()
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        result = super().on_leave(original_node, updated_node)
+        if id(original_node) in self.holders:
+            self.new_holders.add(id(result))
+        return result
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         alias = self.roots.get(id(original))
@@ -202,8 +213,10 @@ def _aliases(module: cst.Module, ctx: Context) -> tuple[cst.Module, dict[str, st
     if not aliases:
         return module, {}
     roots = {id(root): aliases[root.value] for root, _ in ctx.module_roots if root.value in aliases}
-    renamed = module.visit(_Realias(roots))
+    realias = _Realias(roots, ctx.import_holders)
+    renamed = module.visit(realias)
     assert isinstance(renamed, cst.Module)
+    ctx.import_holders = realias.new_holders
     return renamed, aliases
 
 

@@ -200,3 +200,11 @@ def test_keep_pragma_on_async_syntax_is_a_located_error() -> None:
         convert("async def f():\n    x = 1\n    y = await g()  # unawait: keep\n")
     assert (info.value.line, info.value.column) == (3, 5)
     assert "unawait: keep" in info.value.message
+
+
+def test_explain_locates_flag_changes() -> None:
+    from unawait.generate import transform_module
+
+    output = transform_module("x = 1\n_IS_SYNC = False\nif not _IS_SYNC:\n    y = 2\n", FLAGS)
+    flags = [(c.line, c.column, c.before, c.after) for c in output.changes if c.rule == "flag"]
+    assert flags == [(2, 1, "_IS_SYNC = False", "True"), (3, 1, "not _IS_SYNC", "branch dropped")]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from snippets import convert
+from snippets import CONFIG, convert
 from unawait import Config, Tree
 from unawait.import_order import project_packages, sort_block
 
@@ -60,6 +60,21 @@ ORDER = [
 ]
 
 LEAVES_ALONE = [
+    P(
+        "import zlib  # isort: skip\nimport asyncio\nimport abc\n\nx = asyncio.Lock()\n",
+        "import zlib  # isort: skip\nimport threading\nimport abc\n\nx = threading.Lock()\n",
+        id="a block with an isort pragma keeps its order",
+    ),
+    P(
+        "# isort: off\nimport zlib\nimport asyncio\n\nx = asyncio.Lock()\n",
+        "# isort: off\nimport zlib\nimport threading\n\nx = threading.Lock()\n",
+        id="isort: off anywhere in the module (or skip_file): no block is sorted",
+    ),
+    P(
+        "import zlib  # noqa: I001\nimport asyncio\n\nx = asyncio.Lock()\n",
+        "import zlib  # noqa: I001\nimport threading\n\nx = threading.Lock()\n",
+        id="noqa: I001",
+    ),
     P(
         "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n\n\nimport zlib, abc\n",
         "import time\n\n\ndef f():\n    time.sleep(1)\n\n\nimport zlib, abc\n",
@@ -126,6 +141,8 @@ POOL = [
     "from x import *",
     "from x import b as c",
     "from x import a, d",
+    "from django import forms as df, test as dt",
+    "# ruff: noqa: F401\nimport sqlite3",
     "# why zlib\nimport zlib",
 ]
 
@@ -188,3 +205,66 @@ def test_generated_modules_pass_ruff_isort_check(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sort_imports_off_keeps_the_async_order() -> None:
+    """As text-substitution generators do: projects migrating from unasync can keep their bytes."""
+    source = (
+        "import asyncio\nimport os\nfrom typing import AsyncIterator, Any\n\nx: AsyncIterator[Any] = asyncio.Lock()\n"
+    )
+    off = Config(trees=CONFIG.trees, sort_imports=False)
+    assert (
+        convert(source, off)
+        == "import threading\nimport os\nfrom typing import Iterator, Any\n\nx: Iterator[Any] = threading.Lock()\n"
+    )
+    assert (
+        convert(source)
+        == "import os\nimport threading\nfrom typing import Any, Iterator\n\nx: Iterator[Any] = threading.Lock()\n"
+    )
+
+
+def test_sort_imports_config_is_validated() -> None:
+    from unawait.config import config_from_table
+    from unawait.errors import ConfigError
+
+    assert not config_from_table({"sort_imports": False}, Path(".")).sort_imports
+    with pytest.raises(ConfigError):
+        config_from_table({"sort_imports": "no"}, Path("."))
+
+
+def test_sorting_is_idempotent_and_keeps_every_binding() -> None:
+    """Sorting a sorted block changes nothing, and no import binds a different name after sorting."""
+    import ast
+
+    rng = random.Random(7)
+    for _ in range(200):
+        chosen = rng.sample(POOL, rng.randint(1, 10))
+        module = cst.parse_module("\n".join(chosen) + "\n")
+        lines = [s for s in module.body if isinstance(s, cst.SimpleStatementLine)]
+        once = sort_block(lines, frozenset({"pkg"}))
+        assert once is not None
+        twice = sort_block(once, frozenset({"pkg"}))
+        code = module.with_changes(body=once).code
+        assert twice is not None and module.with_changes(body=twice).code == code
+
+        def bound(source: str) -> set[tuple[str, str, str]]:
+            found = set()
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Import):
+                    found.update(("", a.name, a.asname or "") for a in node.names)
+                elif isinstance(node, ast.ImportFrom):
+                    found.update(("." * node.level + (node.module or ""), a.name, a.asname or "") for a in node.names)
+            return found
+
+        assert bound(code) == bound(module.code)
+
+
+def test_the_stdlib_table_covers_the_running_interpreter() -> None:
+    """The table is data so that every Python sorts alike; it must still know this one's modules."""
+    from unawait.stdlib import STDLIB
+
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:  # 3.10+
+        assert set(names) - {"__future__"} <= STDLIB
+    assert {"asyncio", "time", "threading", "queue", "typing", "contextlib", "asynchat", "distutils"} <= STDLIB
+    assert not {"pytest", "httpx", "libcst", "pkg"} & STDLIB

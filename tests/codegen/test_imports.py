@@ -29,6 +29,11 @@ SHADOWED = [
         id="the alias itself is taken too: another underscore",
     ),
     P(
+        "import asyncio\nfrom typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from asyncio import Task\n    from x import Y\n\n\nasync def f(time):\n    if True:  # ASYNC\n        t: Task = g()\n    await asyncio.sleep(time)\n",
+        "import time as _time\nfrom typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from x import Y\n\n\ndef f(time):\n    _time.sleep(time)\n",
+        id="an aliased module and a nested import block fixed in the same module",
+    ),
+    P(
         "import asyncio\n\n\nasync def f(delay):\n    await asyncio.sleep(delay)\n    g(time=delay)\n",
         "import time\n\n\ndef f(delay):\n    time.sleep(delay)\n    g(time=delay)\n",
         id="leaves alone: a keyword argument does not bind the name",
@@ -41,6 +46,11 @@ SHADOWED = [
 ]
 
 UNUSED = [
+    P(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from asyncio import Task\n\n    from .pool import AsyncPool\n\n\nasync def f(p: AsyncPool):\n    if True:  # ASYNC\n        t: Task = g()\n",
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .pool import Pool\n\n\ndef f(p: Pool):\n    pass\n",
+        id="the first line of a nested block goes: the block does not open with a blank line",
+    ),
     P(
         "from typing import Any, Coroutine, TypeVar\n\nT = TypeVar('T')\n\n\ndef f(x: Coroutine[Any, Any, T]) -> T:\n    pass\n",
         "from typing import TypeVar\n\nT = TypeVar('T')\n\n\ndef f(x: T) -> T:\n    pass\n",

@@ -47,6 +47,7 @@ class FlipFlags(Rewrite):
         self.flags = {k: v for k, v in ctx.names.config.flags.items() if not k.endswith("()")}
 
     def _flipped(self, target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> Optional[cst.Name]:
+        """The sync value for `target = True/False` (target from the source, for --explain's location)."""
         sync = self.flags.get(dotted_name(target) or "")
         if sync is None or not isinstance(value, cst.Name) or value.value not in ("True", "False"):
             return None
@@ -54,9 +55,9 @@ class FlipFlags(Rewrite):
         return value.with_changes(value=str(sync))
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        if not self.flags or len(updated.targets) != 1:
+        if not self.flags or len(original.targets) != 1:
             return updated
-        new = self._flipped(updated.targets[0].target, updated.value)
+        new = self._flipped(original.targets[0].target, updated.value)
         return updated if new is None else updated.with_changes(value=new)
 
     def leave_AnnAssign(
@@ -64,5 +65,5 @@ class FlipFlags(Rewrite):
     ) -> Union[cst.AnnAssign, cst.RemovalSentinel]:
         if not self.flags:
             return updated
-        new = self._flipped(updated.target, updated.value)
+        new = self._flipped(original.target, updated.value)
         return updated if new is None else updated.with_changes(value=new)
