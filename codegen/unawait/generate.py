@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import types
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .config import Config
 from .context import Context
+from .deep import call_deep, check_depth, deepest, too_deep
 from .errors import SourceError
 from .imports import fix_imports
 from .naming import NameMapper
@@ -124,11 +126,27 @@ def transform_module(
     scan_module() of every file); without it, this module alone is scanned. With explain=False,
     Output.changes is empty and no positions are computed.
     """
-    config = config or _DEFAULT
+    # Deep but valid code (an elif chain of hundreds, a long `+` chain) needs more stack than
+    # libcst's recursive visitors get on an ordinary thread.
+    return call_deep(lambda: _transform(source, config or _DEFAULT, path, project, explain))
+
+
+def _transform(source: str, config: Config, path: str, project: ProjectNames | None, explain: bool) -> Output:
+    tree = parse_source(source, path)
+    check_depth(tree, path)  # before libcst, whose parser would take minutes, or crash, on such code
+    try:
+        return _convert(source, config, path, project, explain, tree)
+    except RecursionError:
+        raise too_deep(*deepest(tree), path) from None
+
+
+def _convert(
+    source: str, config: Config, path: str, project: ProjectNames | None, explain: bool, tree: ast.Module
+) -> Output:
     module_renames = module_path_renames(config)
     if project is None:
         # Imports from our own package, or from an async tree (`pkg._async.x`), name project classes.
-        project = scan_tree(parse_source(source, path), (*config.packages, *module_renames))
+        project = scan_tree(tree, (*config.packages, *module_renames))
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
