@@ -11,6 +11,7 @@ from typing import Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from .bindings import check_bindings
 from .config import Config
 from .context import Context
 from .deep import call_deep, check_depth, deepest, too_deep
@@ -57,6 +58,16 @@ class _Positions:
             self.ranges = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         found = self.ranges.get(node)
         return (found.start.line, found.start.column + 1) if found else (0, 0)
+
+
+def _new_name(names: NameMapper, name: str) -> str | None:
+    rename = names.rename(name)
+    return None if rename is None else rename.new
+
+
+def _from_table(names: NameMapper, name: str) -> bool:
+    rename = names.rename(name)
+    return rename is not None and rename.rule.startswith(("builtin:", "profile:", "config-rename"))
 
 
 def module_path_renames(config: Config) -> dict[str, str]:
@@ -154,7 +165,10 @@ def _convert(
             f"syntax error: {exc.message}", line=exc.raw_line, column=exc.raw_column + 1, path=path
         ) from None
     names = NameMapper(config, project, module_renames=module_renames)
-    ctx = Context(names=names, path=path, locate=_Positions(module))
+    kept = check_bindings(
+        tree, source, lambda name: _new_name(names, name), path, lambda name: _from_table(names, name)
+    )
+    ctx = Context(names=names, path=path, locate=_Positions(module), kept_names=kept)
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
     code = converted.code
     _check_output(code, path)
