@@ -42,6 +42,9 @@ class Context:
     import_holders: set[int] = field(default_factory=set)
     #: Names used inside string annotations and __all__, which count as uses for imports.
     string_names: set[str] = field(default_factory=set)
+    #: (line, column) of bare names that keep their name although the tables rename it: parameters
+    #: and the uses that refer to them (see bindings.py).
+    kept_names: set[tuple[int, int]] = field(default_factory=set)
     #: The running pass, for rewrites that transform a subtree themselves (async branches).
     pipeline: Any = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import types
 from dataclasses import dataclass, replace
@@ -10,8 +11,10 @@ from typing import Any, Mapping, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from .bindings import check_bindings
 from .config import Config, tree_parts
 from .context import Context, dotted_name
+from .deep import call_deep, check_depth, deepest, too_deep
 from .errors import SourceError
 from .import_order import project_packages, sort_touched_blocks
 from .imports import fix_imports
@@ -57,6 +60,16 @@ class _Positions:
             self.ranges = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         found = self.ranges.get(node)
         return (found.start.line, found.start.column + 1) if found else (0, 0)
+
+
+def _new_name(names: NameMapper, name: str) -> str | None:
+    rename = names.rename(name)
+    return None if rename is None else rename.new
+
+
+def _from_table(names: NameMapper, name: str) -> bool:
+    rename = names.rename(name)
+    return rename is not None and rename.rule.startswith(("builtin:", "profile:", "config-rename"))
 
 
 def module_path_renames(config: Config) -> dict[str, str]:
@@ -195,11 +208,27 @@ def transform_module(
     scan_module() of every file); without it, this module alone is scanned. With explain=False,
     Output.changes is empty and no positions are computed.
     """
-    config = config or _DEFAULT
+    # Deep but valid code (an elif chain of hundreds, a long `+` chain) needs more stack than
+    # libcst's recursive visitors get on an ordinary thread.
+    return call_deep(lambda: _transform(source, config or _DEFAULT, path, project, explain))
+
+
+def _transform(source: str, config: Config, path: str, project: ProjectNames | None, explain: bool) -> Output:
+    tree = parse_source(source, path)
+    check_depth(tree, path)  # before libcst, whose parser would take minutes, or crash, on such code
+    try:
+        return _convert(source, config, path, project, explain, tree)
+    except RecursionError:
+        raise too_deep(*deepest(tree), path) from None
+
+
+def _convert(
+    source: str, config: Config, path: str, project: ProjectNames | None, explain: bool, tree: ast.Module
+) -> Output:
     module_renames = module_path_renames(config)
     if project is None:
         # Imports from our own package, or from an async tree (`pkg._async.x`), name project classes.
-        project = scan_tree(parse_source(source, path), (*config.packages, *module_renames))
+        project = scan_tree(tree, (*config.packages, *module_renames))
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -210,7 +239,10 @@ def transform_module(
     if auto:
         config = replace(config, profiles=(*config.profiles, *sorted(auto)))
     names = NameMapper(config, project, module_renames=module_renames)
-    ctx = Context(names=names, path=path, locate=_Positions(module))
+    kept = check_bindings(
+        tree, source, lambda name: _new_name(names, name), path, lambda name: _from_table(names, name)
+    )
+    ctx = Context(names=names, path=path, locate=_Positions(module), kept_names=kept)
     for profile, node in sorted(auto.items()):  # for --explain: which import switched it on
         ctx.record(node, "auto-profile", profile, f"profile:{profile}")
     converted = fix_imports(module.visit(Pipeline(ctx)), ctx)

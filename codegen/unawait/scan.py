@@ -71,6 +71,14 @@ def parse_source(source: str, path: str) -> ast.Module:
             hint="fix the async source; nothing was generated from this file",
             path=path,
         ) from None
+    except (RecursionError, MemoryError):  # some Pythons give up on deep nesting this way
+        raise SourceError(
+            "too deeply nested for Python's parser",
+            line=1,
+            column=1,
+            hint="split the deepest expression or statement into smaller ones",
+            path=path,
+        ) from None
 
 
 def scan_module(source: str, path: str = "<string>", packages: tuple[str, ...] = ()) -> ProjectNames:

@@ -10,6 +10,9 @@ from ..context import Context, dotted_expr, dotted_name
 from ..naming import Rename
 from ._base import Rewrite
 
+#: Builtin functions in the rename tables: `anext(it)` -> `next(it)`, not any object's `.anext`.
+_BUILTIN_FUNCTIONS = frozenset({"anext", "aiter"})
+
 
 class RenameNames(Rewrite):
     """One rename, every position: definitions, references, attributes, imports, module paths."""
@@ -18,9 +21,30 @@ class RenameNames(Rewrite):
         super().__init__(ctx)
         self.modules = ctx.names.modules
         self._from_imports = 0  # inside `from m import a`: `a` is a name in m, not a module path
+        self._kept: set[int] = set()  # id() of Name nodes that keep their name
+        self._async_defs = ctx.names.project.async_defs
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:  # `f(aclose=True)`: parameters are never renamed, so neither are keywords
+            self._kept.add(id(node.keyword))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        # `self.anext = 1`: builtin functions (`anext` -> `next`) are renamed as attributes only
+        # when the project itself defines an async method of that name (`await anext(it)` is no
+        # evidence about attributes).
+        name = node.attr.value
+        if name in _BUILTIN_FUNCTIONS and name not in self._async_defs:
+            self._kept.add(id(node.attr))
+
+    def _keeps(self, original: cst.Name) -> bool:
+        if id(original) in self._kept:
+            return True
+        return bool(self.ctx.kept_names) and self.ctx.locate(original) in self.ctx.kept_names
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         rename = self.ctx.names.rename(updated.value)
+        if rename is not None and self._keeps(original):
+            rename = None
         if not self.ctx.in_import:
             self.ctx.uses[updated.value if rename is None else rename.new] += 1
         if rename is None:

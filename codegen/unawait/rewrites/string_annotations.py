@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 
 import libcst as cst
 
 from ..context import Context, dotted_name, names_in
+from ..deep import MAX_DEPTH, deepest, too_deep
 from ._base import Rewrite
 
 
@@ -79,11 +81,29 @@ class StringAnnotations(Rewrite):
             return updated.with_changes(value=f"{updated.quote}{rename.new}{updated.quote}")
         return self._annotation_string(original, updated, text)
 
+    def _parsable(self, original: cst.SimpleString, text: str) -> bool:
+        """Whether CPython parses the string as an expression nested no deeper than unawait converts.
+
+        CPython's parser checks nesting; libcst's native parser, which would come next, crashes the
+        whole process on a string nested a few thousand brackets deep.
+        """
+        try:
+            depth = deepest(ast.parse(text.strip(), mode="eval"))[0]
+        except SyntaxError:
+            return False
+        except (RecursionError, MemoryError):
+            depth = MAX_DEPTH + 1
+        if depth > MAX_DEPTH:
+            raise too_deep(depth, *self.ctx.locate(original), self.ctx.path)
+        return True
+
     def _annotation_string(self, original: cst.SimpleString, updated: cst.SimpleString, text: str) -> cst.SimpleString:
+        if not self._parsable(original, text):
+            return updated  # not an annotation after all; leave the string alone
         try:
             expression = cst.parse_expression(text)
         except cst.ParserSyntaxError:
-            return updated  # not an annotation after all; leave the string alone
+            return updated
         from . import Pipeline  # late: the package imports this module
         from .rename_names import RenameNames
         from .typing_generics import TypingGenerics

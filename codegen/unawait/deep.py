@@ -1,0 +1,121 @@
+"""Deeply nested code: convert it on a thread with room to recurse, refuse what is nested beyond reason."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import threading
+from typing import Callable, TypeVar
+
+from .errors import SourceError
+
+_T = TypeVar("_T")
+
+#: How deep code may nest (an elif chain, `a + b + ...`, implicitly joined strings, calls in calls)
+#: and still convert. libcst's visitors and code generator recurse about three Python frames per
+#: level; Python 3.12 caps C recursion in libcst's code generator near 730 levels whatever the
+#: recursion limit, so 500 is what converts on every supported Python. CPython itself compiles
+#: about 3,000 levels, 200 of them brackets: no hand-written module comes near either.
+MAX_DEPTH = 500
+#: The recursion limit while converting: about three frames a level, with a wide margin, so code
+#: that gets past the depth estimate below still ends in a RecursionError, never a crash.
+RECURSION_LIMIT = 12_000
+#: The converting thread's stack: 12,000 frames take about 40 MiB on Python 3.9, the hungriest;
+#: libcst's native parser recurses on the same stack. The pages are only reserved, not used.
+STACK_BYTES = 256 * 2**20
+
+_HINT = "split the expression or statement into smaller ones (CPython itself stops near 3,000 levels)"
+_lock = threading.Lock()
+_active = 0
+_saved_limit = 0
+
+
+def deepest(tree: ast.AST) -> tuple[int, int, int]:
+    """The nesting depth of a tree and the line and column (1-based) of its deepest node.
+
+    `a and b and c` and implicitly joined strings are one node to ast but a chain to libcst:
+    each operand, and each line of a string that spans lines, counts as a level.
+    """
+    best = (0, 1, 1)
+    stack: list[tuple[ast.AST, int, int, int]] = [(tree, 0, 1, 1)]
+    while stack:
+        node, depth, line, column = stack.pop()
+        if isinstance(node, (ast.expr, ast.stmt)):  # operators and contexts have no position: use the parent's
+            line, column = node.lineno, node.col_offset + 1
+        if isinstance(node, ast.BoolOp):
+            depth += len(node.values) - 1
+        elif isinstance(node, (ast.Constant, ast.JoinedStr)):
+            end = getattr(node, "end_lineno", None)
+            if end is not None:
+                depth += end - node.lineno
+        if depth > best[0]:
+            best = (depth, line, column)
+        stack.extend((child, depth + 1, line, column) for child in ast.iter_child_nodes(node))
+    return best
+
+
+def too_deep(depth: int, line: int, column: int, path: str) -> SourceError:
+    """The located error for code nested beyond what unawait converts."""
+    return SourceError(
+        f"nested {depth} levels deep; unawait converts code nested up to {MAX_DEPTH} levels",
+        line=line,
+        column=column,
+        hint=_HINT,
+        path=path,
+    )
+
+
+def check_depth(tree: ast.AST, path: str) -> None:
+    """Refuse code nested deeper than MAX_DEPTH, located at its deepest node."""
+    depth, line, column = deepest(tree)
+    if depth > MAX_DEPTH:
+        raise too_deep(depth, line, column, path)
+
+
+def call_deep(func: Callable[[], _T]) -> _T:
+    """func() on a thread with a large stack and a raised recursion limit; its result or its exception."""
+    result: list[_T] = []
+    error: list[BaseException] = []
+
+    def run() -> None:
+        _raise_limit()
+        try:
+            result.append(func())
+        except BaseException as exc:  # handed to the caller's thread, which re-raises it
+            error.append(exc)
+        finally:
+            _restore_limit()
+
+    try:
+        with _lock:  # threading.stack_size is process-wide: set it only for our own thread
+            previous = threading.stack_size(STACK_BYTES)
+            try:
+                thread = threading.Thread(target=run, name="unawait-convert", daemon=True)
+                thread.start()
+            finally:
+                threading.stack_size(previous)
+    except (ValueError, RuntimeError, MemoryError):  # a platform without big thread stacks
+        return func()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+def _raise_limit() -> None:
+    # The limit is per interpreter, not per thread: raise it while any conversion runs, restore it
+    # when the last one ends.
+    global _active, _saved_limit
+    with _lock:
+        if _active == 0:
+            _saved_limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_saved_limit, RECURSION_LIMIT))
+        _active += 1
+
+
+def _restore_limit() -> None:
+    global _active
+    with _lock:
+        _active -= 1
+        if _active == 0:
+            sys.setrecursionlimit(_saved_limit)
