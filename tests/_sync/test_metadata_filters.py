@@ -8,7 +8,7 @@ import math
 import random
 import string
 import time
-from typing import Any, Iterator, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
