@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import libcst as cst
 
@@ -229,7 +229,7 @@ def sort_block(
     if not lines or any(len(line.body) != 1 or is_kept(line) for line in lines):
         return None  # `import a; import b`, or a line that stays exactly as written
     if any(_PRAGMA.search(cst.Module([]).code_for_node(line)) for line in lines):
-        return None  # `# isort: skip`, `# isort: off`, `# noqa: I001`: the author ordered these by hand
+        return None  # an isort skip or off comment, or a noqa for I001: the author ordered these by hand
     prefix: list[cst.EmptyLine] = []
     entries: list[_Entry] = []
     for i, line in enumerate(lines):
@@ -281,59 +281,65 @@ def _code(lines: Sequence[cst.CSTNode]) -> tuple[str, ...]:
     return tuple(empty.code_for_node(line) for line in lines)
 
 
-_SKIP = (cst.BaseExpression, cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.Decorator, cst.Parameters)
+#: Where the statements of a compound statement live; each holds a block, a clause or a list of them.
+_PARTS = ("body", "orelse", "handlers", "finalbody", "cases")
+_CLAUSES = (cst.If, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)
 
 
-class _Signatures(cst.CSTVisitor):
-    """The text of every import block of the source: a block found here verbatim was not touched."""
+def _statement_lists(node: Any) -> Iterator[Sequence[Any]]:
+    """Every statement list under node, walking statements only (no expression is visited)."""
+    for part in _PARTS:
+        value = getattr(node, part, None)
+        if isinstance(value, cst.IndentedBlock):
+            yield value.body
+            for statement in value.body:
+                if isinstance(statement, cst.BaseCompoundStatement):
+                    yield from _statement_lists(statement)
+        elif isinstance(value, _CLAUSES):
+            yield from _statement_lists(value)
+        elif isinstance(value, (list, tuple)):
+            for clause in value:
+                yield from _statement_lists(clause)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: set[tuple[str, ...]] = set()
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        body = getattr(node, "body", None)
-        if isinstance(node, (cst.Module, cst.IndentedBlock)) and isinstance(body, Sequence):
-            for start, end in _blocks(body):
-                self.found.add(_code(body[start:end]))
-        return not isinstance(node, _SKIP)
-
-
-class _Sorter(cst.CSTTransformer):
+class _Sorter:
     """Sorts every import block of the output that is not, verbatim, a block of the source."""
 
     def __init__(self, untouched: set[tuple[str, ...]], first_party: frozenset[str]) -> None:
-        super().__init__()
         self.untouched = untouched
         self.first_party = first_party
-        self.depth = 0
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.IndentedBlock):
-            self.depth += 1
-        return not isinstance(node, _SKIP)
-
-    def _body(self, body: Sequence[Any]) -> list[Any] | None:
-        new = list(body)
-        changed = False
-        for start, end in reversed(list(_blocks(body))):
-            block = body[start:end]
+    def body(self, body: Sequence[Any], depth: int) -> Sequence[Any]:
+        """The statements with their touched blocks sorted and their compound statements walked."""
+        new = [self.node(s, depth) if isinstance(s, cst.BaseCompoundStatement) else s for s in body]
+        for start, end in reversed(list(_blocks(new))):
+            block = new[start:end]
             if _code(block) in self.untouched:
                 continue
-            lines = sort_block(block, self.first_party, 4 * self.depth)
+            lines = sort_block(block, self.first_party, 4 * depth)
             if lines is not None and _code(lines) != _code(block):
                 new[start:end] = lines
-                changed = True
-        return new if changed else None
+        return body if all(a is b for a, b in zip(new, body)) and len(new) == len(body) else new
 
-    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
-        self.depth -= 1
-        body = self._body(updated.body)
-        return updated if body is None else updated.with_changes(body=body)
-
-    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        body = self._body(updated.body)
-        return updated if body is None else updated.with_changes(body=body)
+    def node(self, node: Any, depth: int) -> Any:
+        """A compound statement or clause, rebuilt only where a block under it changed."""
+        changes: dict[str, Any] = {}
+        for part in _PARTS:
+            value = getattr(node, part, None)
+            new: Any
+            if isinstance(value, cst.IndentedBlock):
+                body = self.body(value.body, depth + 1)
+                new = value if body is value.body else value.with_changes(body=body)
+            elif isinstance(value, _CLAUSES):
+                new = self.node(value, depth)
+            elif isinstance(value, (list, tuple)):
+                items = [self.node(clause, depth) for clause in value]
+                new = value if all(a is b for a, b in zip(items, value)) else items
+            else:
+                continue
+            if new is not value:
+                changes[part] = new
+        return node.with_changes(**changes) if changes else node
 
 
 #: Comments that turn isort off for a whole file, or for everything below them.
@@ -350,8 +356,13 @@ def sort_touched_blocks(
     if "isort" in text or "ruff" in text:
         if _FILE_PRAGMA.search(text):
             return output
-    signatures = _Signatures()
-    source.visit(signatures)
-    result = output.visit(_Sorter(signatures.found, first_party))
-    assert isinstance(result, cst.Module)
-    return result
+    untouched = {_code(body[start:end]) for body in _lists(source) for start, end in _blocks(body)}
+    body = _Sorter(untouched, first_party).body(output.body, 0)
+    return output if body is output.body else output.with_changes(body=body)
+
+
+def _lists(module: cst.Module) -> Iterator[Sequence[Any]]:
+    yield module.body
+    for statement in module.body:
+        if isinstance(statement, cst.BaseCompoundStatement):
+            yield from _statement_lists(statement)

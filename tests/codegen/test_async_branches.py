@@ -57,6 +57,16 @@ MARKERS = [
         id="async-only above an elif keeps the elif after it",
     ),
     P(
+        "async def f(x):\n    if x:\n        a()\n    # unawait: async-only\n    else:\n        await g()\n",
+        "def f(x):\n    if x:\n        a()\n",
+        id="async-only above an else drops the else",
+    ),
+    P(
+        "import asyncio\n\nasync def f():\n    try:\n        a()\n    # unawait: async-only\n    except asyncio.CancelledError:\n        await g()\n    except OSError:\n        b()\n",
+        "def f():\n    try:\n        a()\n    except OSError:\n        b()\n",
+        id="async-only above an except drops that handler and the import only it used",
+    ),
+    P(
         "import asyncio\n\nasync def f():\n    loop = asyncio.get_running_loop()  # unawait: keep\n    await g()\n",
         "import asyncio\n\ndef f():\n    loop = asyncio.get_running_loop()  # unawait: keep\n    g()\n",
         id="unawait: keep leaves one line exactly as written, and its import",
@@ -208,3 +218,20 @@ def test_explain_locates_flag_changes() -> None:
     output = transform_module("x = 1\n_IS_SYNC = False\nif not _IS_SYNC:\n    y = 2\n", FLAGS)
     flags = [(c.line, c.column, c.before, c.after) for c in output.changes if c.rule == "flag"]
     assert flags == [(2, 1, "_IS_SYNC = False", "True"), (3, 1, "not _IS_SYNC", "branch dropped")]
+
+
+def test_dropping_every_handler_of_a_try_is_a_located_error() -> None:
+    from unawait.errors import SourceError
+
+    with pytest.raises(SourceError) as info:
+        convert("async def f():\n    try:\n        a()\n    # unawait: async-only\n    except E:\n        await g()\n")
+    assert info.value.line == 2 and "except" in info.value.message
+
+
+def test_dropping_every_handler_before_an_else_is_a_located_error() -> None:
+    from unawait.errors import SourceError
+
+    with pytest.raises(SourceError):
+        convert(
+            "def f():\n    try:\n        a()\n    # unawait: async-only\n    except E:\n        b()\n    else:\n        c()\n    finally:\n        d()\n"
+        )

@@ -106,9 +106,35 @@ class AsyncBranches(Rewrite):
         self.ctx.dropped_names.update(names_in(removed))
 
     visit_SimpleStatementLine = visit_FunctionDef = visit_ClassDef = _visit_statement
-    visit_For = visit_While = visit_With = visit_Try = _visit_statement
+    visit_For = visit_While = visit_With = _visit_statement
     leave_SimpleStatementLine = leave_FunctionDef = leave_ClassDef = _leave_statement
     leave_For = leave_While = leave_With = leave_Try = _leave_statement
+
+    def visit_Try(self, node: cst.Try) -> bool:
+        if not self._visit_statement(node):
+            return False
+        kept_else = node.orelse is not None and not is_dropped(node.orelse)
+        if node.handlers and all(is_dropped(h) for h in node.handlers) and (node.finalbody is None or kept_else):
+            raise self.ctx.error(
+                node,
+                "`# unawait: async-only` would remove every `except` of this `try`, leaving no `finally` or an `else` alone",
+                "mark the whole `try` statement instead, or keep one handler for the sync code",
+            )
+        return True
+
+    def _visit_clause(self, node: cst.CSTNode) -> bool:
+        return not is_dropped(node)
+
+    def _leave_clause(self, original: Any, updated: Any) -> Any:
+        """`# unawait: async-only` above an `else:` or `except ...:` drops that clause only."""
+        if not is_dropped(original):
+            return updated
+        self.ctx.record(original, "async-only", DROP_MARKER, "clause removed")
+        self._forget(original)
+        return cst.RemoveFromParent()
+
+    visit_Else = visit_ExceptHandler = _visit_clause
+    leave_Else = leave_ExceptHandler = _leave_clause
 
     def visit_If(self, node: cst.If) -> bool:
         if isinstance(node.orelse, cst.If):
