@@ -20,7 +20,9 @@ FUTURE, STDLIB_SECTION, THIRD_PARTY, FIRST_PARTY, LOCAL = range(5)
 LINE_LENGTH = 88
 _DIGITS = re.compile(r"(\d+)")
 #: Comments that tell isort or ruff to leave imports as they are.
-_PRAGMA = re.compile(r"#.*(?:isort\s*:|noqa\s*:\s*(?:[A-Z]+[0-9]+\s*,\s*)*I00[12]\b|(?<!ruff: )noqa\s*$)")
+_PRAGMA = re.compile(r"#.*(?:isort\s*:(?!\s*split\b)|noqa\s*:\s*(?:[A-Z]+[0-9]+\s*,\s*)*I00[12]\b|(?<!ruff: )noqa\s*$)")
+#: `# isort: split` on a line of its own: the imports below it are a block of their own.
+_SPLIT = re.compile(r"^#\s*isort\s*:\s*split\s*$")
 
 Key = tuple[Any, ...]
 
@@ -237,8 +239,9 @@ def sort_block(
         if i == 0:
             # Up to the last blank line, the lines above the block stay above it (a section comment
             # set apart by a blank line included); comments right above the first import go with it.
-            blanks = [j for j, empty in enumerate(leading) if empty.comment is None]
-            cut = blanks[-1] + 1 if blanks else 0
+            # An `# isort: split` above the block stays above it too.
+            ends = [j for j, empty in enumerate(leading) if empty.comment is None or _is_split(empty)]
+            cut = ends[-1] + 1 if ends else 0
             prefix, leading = leading[:cut], leading[cut:]
         comments = [empty for empty in leading if empty.comment is not None]
         entries.extend(_entries(line, comments, first_party))
@@ -256,6 +259,10 @@ def sort_block(
     return out
 
 
+def _is_split(line: cst.EmptyLine) -> bool:
+    return line.comment is not None and bool(_SPLIT.match(line.comment.value.strip()))
+
+
 def _is_import_line(node: cst.CSTNode) -> bool:
     return (
         isinstance(node, cst.SimpleStatementLine)
@@ -269,6 +276,9 @@ def _blocks(body: Sequence[cst.CSTNode]) -> Iterable[tuple[int, int]]:
     start: int | None = None
     for i, statement in enumerate((*body, None)):
         if statement is not None and _is_import_line(statement):
+            if start is not None and any(_is_split(empty) for empty in statement.leading_lines):
+                yield start, i  # isort and ruff sort the imports on each side of the split apart
+                start = None
             if start is None:
                 start = i
         elif start is not None:

@@ -57,6 +57,16 @@ ORDER = [
         "import mod2\nimport mod10\nfrom x import b as c\nfrom x import d\n\nimport pkg._sync.store\nfrom pkg._sync import store\n\nfrom .. import a\nfrom . import b\n",
         id="natural order, one straight import per line, aliases apart, furthest relative first",
     ),
+    P(
+        "import asyncio\nimport abc\nfrom .first import x\n\n# isort: split\nimport abc as b\nimport zlib\n\n\nasync def f():\n    await asyncio.sleep(1)\n",
+        "import abc\nimport time\n\nfrom .first import x\n\n# isort: split\nimport abc as b\nimport zlib\n\n\ndef f():\n    time.sleep(1)\n",
+        id="isort: split ends a block: the part unawait changed is sorted, the part below stays",
+    ),
+    P(
+        "import abc\nimport zlib\n\n# isort: split\nfrom typing import AsyncIterator, Any\nimport os\n",
+        "import abc\nimport zlib\n\n# isort: split\nimport os\nfrom typing import Any, Iterator\n",
+        id="the block below an isort: split is sorted on its own, the comment stays on top",
+    ),
 ]
 
 LEAVES_ALONE = [

@@ -32,10 +32,10 @@ while `sqlvec/_async` keeps only what users import.
 
 from __future__ import annotations
 
-import time
 import contextlib
 import threading
-from typing import Any, Generator, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+import time
+from typing import Any, Callable, Dict, Generator, List, Optional, Sequence, Tuple, TypeVar
 
 # pg_common first: without the `postgres` extra it raises MissingExtraError, which names it.
 from ..pg_common import (
