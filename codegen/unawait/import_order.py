@@ -276,7 +276,8 @@ def _blocks(body: Sequence[cst.CSTNode]) -> Iterable[tuple[int, int]]:
     start: int | None = None
     for i, statement in enumerate((*body, None)):
         if statement is not None and _is_import_line(statement):
-            if start is not None and any(_is_split(empty) for empty in statement.leading_lines):
+            leading = getattr(statement, "leading_lines", ())  # an import line: a SimpleStatementLine
+            if start is not None and any(_is_split(empty) for empty in leading):
                 yield start, i  # isort and ruff sort the imports on each side of the split apart
                 start = None
             if start is None:
