@@ -19,7 +19,7 @@ from .files import PARALLEL_MIN_BYTES, PARALLEL_MIN_SCAN_BYTES
 from .plan import excluded, plan_trees, rel_path
 from .scan import ProjectNames
 from .text import decode_source
-from .workers import Workers, available_cpus, convert_chunk, scan_chunk
+from .workers import Workers, convert_one, scan_one
 
 #: Lines of each file's normalised diff printed by default.
 DIFF_LINES = 20
@@ -244,10 +244,10 @@ def compare(config: Config, *, sync_dirs: tuple[Path, ...] | None = None, jobs: 
             results[job.dest_rel] = FileComparison(job.dest_rel, job.source_rel, Verdict.REFUSED, message=str(exc))
             continue
         texts.append((text, job.source_rel, job.dest_rel))
-    workers = Workers(min(2, available_cpus()) if jobs is None else jobs)
+    workers = Workers(jobs)  # None: as many as the work and the free CPUs pay for
     try:
         scans = workers.map(
-            scan_chunk, [t[:2] for t in texts], [len(t[0]) for t in texts], PARALLEL_MIN_SCAN_BYTES, config.packages
+            scan_one, [t[:2] for t in texts], [len(t[0]) for t in texts], PARALLEL_MIN_SCAN_BYTES, config.packages
         )
         project = ProjectNames()
         ok = []
@@ -258,7 +258,7 @@ def compare(config: Config, *, sync_dirs: tuple[Path, ...] | None = None, jobs: 
             else:
                 results[item[2]] = _failure(item, result)
         converted = workers.map(
-            convert_chunk, [t[:2] for t in ok], [len(t[0]) for t in ok], PARALLEL_MIN_BYTES, config, project, False
+            convert_one, [t[:2] for t in ok], [len(t[0]) for t in ok], PARALLEL_MIN_BYTES, config, project, False
         )
     finally:
         workers.close()
