@@ -259,6 +259,26 @@ KEPT = [
     ),
     P(
         """
+        async def afetch():
+            pass
+
+        async def main():
+            if True:  # ASYNC
+                await afetch()
+            else:
+                fetch()
+        """,
+        """
+        def fetch():
+            pass
+
+        def main():
+            fetch()
+        """,
+        id="sync-terms code in the else branch of an async-only branch uses the new name",
+    ),
+    P(
+        """
         from typing import AsyncIterator, Iterator
 
         def f(x: AsyncIterator[int]) -> Iterator[int]:
