@@ -27,7 +27,15 @@ Renamer = Callable[[str], Optional[str]]
 Position = tuple[int, int]
 
 #: Names that resolve to a builtin when no scope binds them; any other unbound name is sync-terms code.
-_BUILTINS = frozenset(dir(builtins))
+#: (The builtins added after Python 3.9 are listed so that every supported Python decides alike.)
+_BUILTINS = frozenset(dir(builtins)) | {
+    "aiter",
+    "anext",
+    "EncodingWarning",
+    "BaseExceptionGroup",
+    "ExceptionGroup",
+    "PythonFinalizationError",
+}
 _HINT = 'rename one of them, or keep `{old}` as it is with [tool.unawait] keep = ["{old}"]'
 _FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
 
