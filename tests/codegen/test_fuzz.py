@@ -27,6 +27,7 @@ _SETTINGS = settings(
 #: iterator class, an async generator, a decorator factory, all recording what they do.
 PRELUDE = """\
 import asyncio
+from contextlib import asynccontextmanager
 from typing import AsyncIterator, Awaitable
 
 trace: list = []
@@ -89,6 +90,32 @@ async def agen(n: int) -> AsyncIterator[int]:
 @decorate(0)
 async def atwice(x: int) -> int:
     return 2 * await afetch(x)
+
+
+@asynccontextmanager
+async def aopened(name: str) -> AsyncIterator[str]:
+    trace.append(("open", name))
+    try:
+        yield name
+    finally:
+        trace.append(("close", name))
+
+
+class AsyncService:
+    # calls itself: `await self.ahelper(x)`
+
+    limit = 3
+
+    async def ahelper(self, x: int) -> int:
+        return x + self.limit
+
+    async def arun(self, x: int) -> int:
+        async with AsyncResource("svc") as r:
+            return await self.ahelper(await r.aget(x))
+
+    async def aitems(self, n: int) -> "AsyncIterator[int]":
+        async for i in agen(n):
+            yield await self.ahelper(i)
 """
 
 #: Statements of `main`, each a template with {n} for a small number; they add to `acc` or the trace.
@@ -124,6 +151,10 @@ STATEMENTS = [
     "acc += await afetch({n}) if acc % 2 else await atwice({n})",
     "acc += (await afetch({n}) and await afetch({n} + 1))",
     "acc += max(await afetch({n}), key=lambda v: -v) if False else 0",
+    "acc += await AsyncService().arun({n})",
+    "acc += sum([i async for i in AsyncService().aitems({n})])",
+    "async with aopened('c{n}') as name:\n    trace.append(name)",
+    "service: 'AsyncService' = AsyncService()\nacc += await service.ahelper({n})",
 ]
 
 #: Blocks a statement may be nested in.
