@@ -298,3 +298,16 @@ KEPT = [
 @pytest.mark.parametrize(("before", "after"), KEPT)
 def test_renames_that_keep_every_binding(before: str, after: str) -> None:
     assert convert(before) == dedent(after)
+
+
+def test_explain_says_which_names_kept_their_name() -> None:
+    from unawait.generate import transform_module
+
+    source = "async def aget(k):\n    return k\n\nasync def use(aget, c):\n    await c.aget(aget=aget)\n"
+    changes = transform_module(source).changes
+    kept = {(c.line, c.column, c.rule) for c in changes if c.rule.startswith("kept:")}
+    assert kept == {
+        (4, 15, "kept:parameter"),
+        (5, 18, "kept:keyword-or-attribute"),
+        (5, 23, "kept:parameter"),
+    }
