@@ -186,16 +186,22 @@ KEPT = [
         async def aget(k):
             return k
 
+        async def aclose():
+            pass
+
         async def use(c):
-            await c.aget(aget=True)
+            await c.aget(aclose=True)
             return await aget(1)
         """,
         """
         def get(k):
             return k
 
+        def close():
+            pass
+
         def use(c):
-            c.get(aget=True)
+            c.get(aclose=True)
             return get(1)
         """,
         id="keyword arguments keep their names",
