@@ -71,6 +71,15 @@ def build(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def fuzz(session: nox.Session) -> None:
+    """Fuzz unawait with thousands of generated async modules (UNAWAIT_FUZZ_EXAMPLES=N to change)."""
+    session.install("-e", "./codegen", "pytest>=8", "hypothesis>=6")  # the fuzz test needs nothing of sqlvec's
+    session.run(
+        "pytest", "tests/codegen/test_fuzz.py", "-p", "no:cacheprovider", *session.posargs, env={"UNAWAIT_FUZZ": "deep"}
+    )
+
+
+@nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))

@@ -15,6 +15,7 @@ a parameter with a renameable name keeps it, and so do the uses that refer to it
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 from .errors import SourceError
@@ -25,6 +26,16 @@ Renamer = Callable[[str], Optional[str]]
 #: (line, column), 1-based, column in characters as libcst counts them.
 Position = tuple[int, int]
 
+#: Names that resolve to a builtin when no scope binds them; any other unbound name is sync-terms code.
+#: (The builtins added after Python 3.9 are listed so that every supported Python decides alike.)
+_BUILTINS = frozenset(dir(builtins)) | {
+    "aiter",
+    "anext",
+    "EncodingWarning",
+    "BaseExceptionGroup",
+    "ExceptionGroup",
+    "PythonFinalizationError",
+}
 _HINT = 'rename one of them, or keep `{old}` as it is with [tool.unawait] keep = ["{old}"]'
 _FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
 
@@ -246,7 +257,9 @@ def check_bindings(
             if is_param and rename(name):
                 kept.add(where)
             after = _resolve(new, scope, module, rename)
-            if after is before:
+            if after is before or (before is None and name not in _BUILTINS):
+                # A name the source never binds is written in sync terms (the else-branch of an
+                # ASYNC marker calls `fetch`, which `afetch` becomes) or comes from a star import.
                 continue
             other = _describe(after, after.post_bound(rename)[new] if after else new)
             if new != name:

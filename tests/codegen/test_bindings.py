@@ -186,16 +186,22 @@ KEPT = [
         async def aget(k):
             return k
 
+        async def aclose():
+            pass
+
         async def use(c):
-            await c.aget(aget=True)
+            await c.aget(aclose=True)
             return await aget(1)
         """,
         """
         def get(k):
             return k
 
+        def close():
+            pass
+
         def use(c):
-            c.get(aget=True)
+            c.get(aclose=True)
             return get(1)
         """,
         id="keyword arguments keep their names",
@@ -259,6 +265,26 @@ KEPT = [
     ),
     P(
         """
+        async def afetch():
+            pass
+
+        async def main():
+            if True:  # ASYNC
+                await afetch()
+            else:
+                fetch()
+        """,
+        """
+        def fetch():
+            pass
+
+        def main():
+            fetch()
+        """,
+        id="sync-terms code in the else branch of an async-only branch uses the new name",
+    ),
+    P(
+        """
         from typing import AsyncIterator, Iterator
 
         def f(x: AsyncIterator[int]) -> Iterator[int]:
@@ -278,3 +304,16 @@ KEPT = [
 @pytest.mark.parametrize(("before", "after"), KEPT)
 def test_renames_that_keep_every_binding(before: str, after: str) -> None:
     assert convert(before) == dedent(after)
+
+
+def test_explain_says_which_names_kept_their_name() -> None:
+    from unawait.generate import transform_module
+
+    source = "async def aget(k):\n    return k\n\nasync def use(aget, c):\n    await c.aget(aget=aget)\n"
+    changes = transform_module(source).changes
+    kept = {(c.line, c.column, c.rule) for c in changes if c.rule.startswith("kept:")}
+    assert kept == {
+        (4, 15, "kept:parameter"),
+        (5, 18, "kept:keyword-or-attribute"),
+        (5, 23, "kept:parameter"),
+    }

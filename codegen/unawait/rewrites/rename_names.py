@@ -37,9 +37,14 @@ class RenameNames(Rewrite):
             self._kept.add(id(node.attr))
 
     def _keeps(self, original: cst.Name) -> bool:
+        """Whether a name the tables would rename keeps its name here (said in --explain)."""
         if id(original) in self._kept:
+            self.ctx.record(original, "kept:keyword-or-attribute", original.value, original.value)
             return True
-        return bool(self.ctx.kept_names) and self.ctx.locate(original) in self.ctx.kept_names
+        if self.ctx.kept_names and self.ctx.locate(original) in self.ctx.kept_names:
+            self.ctx.record(original, "kept:parameter", original.value, original.value)
+            return True
+        return False
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         rename = self.ctx.names.rename(updated.value)
