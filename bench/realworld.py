@@ -38,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the realworld_* modules beside this script
 
-from realworld_classify import CLASSES, classify  # noqa: E402
+from realworld_classify import CLASSES, classify, refusal_classes  # noqa: E402
 from realworld_projects import PROJECTS, Part, Project  # noqa: E402
 from realworld_tools import Refusal, Result, available, expand_table, read, run_other, run_unawait  # noqa: E402
 from unawait.compare import compare_modules  # noqa: E402
@@ -182,6 +182,7 @@ def check(project: Project, root: Path, tools: list[str]) -> list[FileOutcome]:
         pairs = pairs_of(part, root)
         sources = [read(root / src) for src, _ in pairs]
         table = expand_table(part.table, part.table_patterns, sources)
+        source_of = {sync: text for (_, sync), text in zip(pairs, sources)}
         names = frozenset()
         for column in COLUMNS:
             tool, configured = column
@@ -201,7 +202,7 @@ def check(project: Project, root: Path, tools: list[str]) -> list[FileOutcome]:
                 outcome.verdicts[column] = verdict
                 if column == ("unawait", True):
                     if verdict == "refused":
-                        outcome.message, outcome.classes = detail, {"refused"}
+                        outcome.message, outcome.classes = detail, refusal_classes(source_of[sync], detail)
                     elif verdict == "different":
                         result = results[sync]
                         assert theirs is not None and not isinstance(result, Refusal)

@@ -120,9 +120,12 @@ def _hunk(theirs: list[str], ours: list[str], project_async_names: frozenset[str
             if "Async" in word:
                 twins = {word.replace("Async", "", 1), word.replace("Async", "Sync", 1)}
                 if twins & other:
-                    ours = word in project_async_names and word not in _LIBRARY_NAMES
-                    found.add("Async-word names" if ours else "library twins")
-    leftover = (only_t | only_o) - _explained_words(only_t, only_o)
+                    defined = word in project_async_names and word not in _LIBRARY_NAMES
+                    found.add("Async-word names" if defined else "library twins")
+    # Words on flag lines (`_IS_SYNC = True` against `False`) are the flag idiom's, not unexplained.
+    plain_t = {w for line in theirs if not _FLAG.search(line) for w in _WORD.findall(line)}
+    plain_o = {w for line in ours if not _FLAG.search(line) for w in _WORD.findall(line)}
+    leftover = ((only_t & plain_t) | (only_o & plain_o)) - _explained_words(only_t, only_o)
     # Something besides the recognised renames changed: other words, or lines added or dropped.
     if not found or leftover or (len(theirs) != len(ours) and "flag/marker idioms" not in found):
         found.add("other")
@@ -143,3 +146,21 @@ def _explained_words(only_t: set[str], only_o: set[str]) -> set[str]:
             if _PATH_WORD.search(word):
                 explained.add(word)
     return explained
+
+
+def refusal_classes(source: str, message: str) -> set[str]:
+    """A refusal's classes: "refused", and "flag/marker idioms" when the refused line sits in a flag branch."""
+    found = {"refused"}
+    line = re.match(r"(\d+):", message)
+    if not line:
+        return found
+    at = int(line.group(1))
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _FLAG.search("if " + ast.unparse(node.test)):
+            if node.lineno <= at <= (node.end_lineno or node.lineno):
+                found.add("flag/marker idioms")
+    return found
