@@ -103,6 +103,6 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def realworld(session: nox.Session) -> None:
-    """Convert httpcore's and hishel's async code and compare with their own sync code."""
-    session.install("-e", "./codegen")
+    """Convert public projects' async code with unawait, unasync and unasyncd; compare with their own sync code."""
+    session.install("-e", "./codegen", *nox.project.dependency_groups(PYPROJECT, "bench"))
     session.run("python", "bench/realworld.py", *session.posargs)
