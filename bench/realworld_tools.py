@@ -12,7 +12,7 @@ from typing import Callable, Mapping, Union
 from unawait import Config
 from unawait.scan import ProjectNames
 from unawait.text import decode_source
-from unawait.workers import convert_chunk, scan_chunk
+from unawait.workers import convert_one, scan_one
 
 #: What a generator made of one async file: its sync code, or why it refused (a Refusal).
 Result = Union[str, "Refusal"]
@@ -34,11 +34,11 @@ def run_unawait(config: Config, pairs: list[tuple[str, str]]) -> tuple[dict[str,
     root = config.root
     items = [(read(root / src), src) for src, _ in pairs]
     project = ProjectNames()
-    for scanned in scan_chunk(items, config.packages):
+    for scanned in (scan_one(item, config.packages) for item in items):
         if scanned[0] == "ok":
             project = project.merge(scanned[1])
     results: dict[str, Result] = {}
-    for (_, sync), converted in zip(pairs, convert_chunk(items, config, project, False)):
+    for (_, sync), converted in zip(pairs, (convert_one(item, config, project, False) for item in items)):
         if converted[0] == "ok":
             results[sync] = converted[1]
         elif converted[0] == "source":
