@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -186,14 +186,24 @@ def _depth_run(pattern: List[str], depth: int) -> List[str]:
     return [pattern[i % len(pattern)] for i in range(depth)]
 
 
+@pytest.fixture
+def db() -> Iterator[sqlite3.Connection]:
+    """An in-memory database with a metadata table, closed after the test (3.13 warns otherwise)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE TABLE t (metadata TEXT)")
+        yield conn
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize(
     "pattern", [["$not"], ["$and"], ["$or"], ["$not", "$or"], ["$or", "$not", "$and"], ["$not", "$not", "$and"]]
 )
-def test_filters_at_the_depth_limit_run_on_sqlite(pattern: List[str]) -> None:
+def test_filters_at_the_depth_limit_run_on_sqlite(pattern: List[str], db: sqlite3.Connection) -> None:
     leaf = {"a.b": {"$in": [1, "x", False], "$gt": 0, "$ne": "s"}}
     spec = _nested(_depth_run(pattern, MAX_FILTER_DEPTH), leaf)
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE t (metadata TEXT)")
+    conn = db
     conn.execute("""INSERT INTO t VALUES ('{"a": {"b": 2}}')""")
     sql, params = compile_sqlite(parse_filter(spec))
     conn.execute(f"SELECT count(*) FROM t WHERE {sql}", params).fetchone()  # parses: no stack overflow
@@ -202,11 +212,10 @@ def test_filters_at_the_depth_limit_run_on_sqlite(pattern: List[str]) -> None:
     assert (info.value.value, info.value.limit) == (MAX_FILTER_DEPTH + 1, MAX_FILTER_DEPTH)
 
 
-def test_the_widest_filter_runs_on_sqlite() -> None:
+def test_the_widest_filter_runs_on_sqlite(db: sqlite3.Connection) -> None:
     # An $or as wide as the limit would be an expression tree 1,000 deep in a flat chain.
     spec = {"$or": [{"k": {"$in": [i, "s"]}} for i in range(MAX_FILTER_CONDITIONS)]}
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE t (metadata TEXT)")
+    conn = db
     sql, params = compile_sqlite(parse_filter(spec))
     assert conn.execute(f"SELECT count(*) FROM t WHERE {sql}", params).fetchone() == (0,)
 
@@ -253,13 +262,12 @@ def test_strings_no_backend_can_store_are_refused(value: str) -> None:
     assert info.value.value == value
 
 
-def test_a_filter_wide_at_every_level_runs_on_sqlite() -> None:
+def test_a_filter_wide_at_every_level_runs_on_sqlite(db: sqlite3.Connection) -> None:
     # 31 alternating levels of 33 children each: 992 conditions, every list in runs.
     spec: Dict[str, Any] = {"a": 1}
     for level in range(MAX_FILTER_DEPTH - 1):
         spec = {("$and", "$or")[level % 2]: [spec] + [{"w": j} for j in range(32)]}
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE t (metadata TEXT)")
+    conn = db
     conn.execute("""INSERT INTO t VALUES ('{"a": 1}')""")
     sql, params = compile_sqlite(parse_filter(spec))
     conn.execute(f"SELECT count(*) FROM t WHERE {sql}", params).fetchone()

@@ -69,6 +69,7 @@ def test_a_crashing_probe_ends_the_whole_run_with_one_message(postgres_dsn: str,
             "-m",
             "pytest",
             "-q",
+            "-rN",  # no short summary: it repeats the message, more or less of it by terminal width
             "-p",
             "no:cacheprovider",
             "-p",
