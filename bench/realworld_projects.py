@@ -227,6 +227,7 @@ DISCOGS = Project(
                 },
                 packages=("discogs_sdk",),
                 rename_in_strings=True,
+                rename_in_docstrings=True,  # docstrings are string constants to their NAME_MAP too
             ),
         ),
     ),
@@ -317,6 +318,7 @@ PYKALSHI = Project(
                 renames={"afeed": "feed"},
                 profiles=("httpx",),
                 packages=("pykalshi",),
+                rename_in_docstrings=True,  # their regexes rewrite every line, docstrings included
             ),
         ),
     ),
@@ -339,7 +341,7 @@ TYPESENSE = Project(
             trees=(("src/typesense/async_", "src/typesense/sync"),),
             table={"aclose": "close", "asyncio": "time", "AsyncConcurrencyLimit": "ConcurrencyLimit"},
             table_patterns=(ASYNC_WORD,),
-            config=Config(packages=("typesense",), rename_in_strings=True),
+            config=Config(packages=("typesense",), rename_in_strings=True, rename_in_docstrings=True),
         ),
     ),
     rules_from="utils/run-unasync.py in github.com/typesense/typesense-python",
@@ -550,7 +552,8 @@ PYMONGO = Project(
                 "StopAsyncIteration": "StopIteration",
             },
             table_patterns=(ASYNC_WORD,),
-            config=Config(renames=dict(_PYMONGO_RENAMES), packages=("pymongo", "gridfs")),
+            # synchro flips `_IS_SYNC = False` to True: the same flag, pruned before refusing.
+            config=Config(renames=dict(_PYMONGO_RENAMES), packages=("pymongo", "gridfs"), flags={"_IS_SYNC": True}),
         ),
     ),
     rules_from="tools/synchro.py in the sdist",

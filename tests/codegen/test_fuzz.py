@@ -193,10 +193,25 @@ def _has_async(code: str) -> bool:
     )
 
 
+def _run_on_own_loop(coro: Any) -> Any:
+    """asyncio.run without touching the current event loop.
+
+    asyncio.run sets and then clears the current loop; with pytest-asyncio on Python 3.9 that
+    drops the loop an earlier async test left set, which then warns as unclosed in this test.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+
+
 def _run(code: str, sync: bool) -> tuple[Any, list[Any]]:
     namespace: dict[str, Any] = {"__name__": "fuzzed", "__file__": __file__}
     exec(compile(code, "<fuzzed>", "exec"), namespace)
-    result = namespace["main"]() if sync else asyncio.run(namespace["main"]())
+    result = namespace["main"]() if sync else _run_on_own_loop(namespace["main"]())
     return result, namespace["trace"]
 
 
