@@ -162,6 +162,26 @@ def _ruff() -> str | None:
     return found if Path(found).exists() else None
 
 
+def _assert_ruff_isort_clean(folder: Path) -> None:
+    """`ruff check --select I` (isort's rules, ruff's defaults, first party `pkg`) passes on every file."""
+    result = subprocess.run(
+        [
+            _ruff() or "ruff",
+            "check",
+            "--isolated",
+            "--select",
+            "I",
+            "--config",
+            'lint.isort.known-first-party=["pkg"]',
+            "--no-cache",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.skipif(_ruff() is None, reason="ruff is not installed")
 def test_sorted_blocks_pass_ruff_isort_check(tmp_path: Path) -> None:
     """Random blocks of the pool, sorted by unawait, are what `ruff check --select I` asks for."""
@@ -176,22 +196,7 @@ def test_sorted_blocks_pass_ruff_isort_check(tmp_path: Path) -> None:
         assert block is not None
         out = module.with_changes(body=[*block, *module.body[len(lines) :]])
         (tmp_path / f"sample_{n}.py").write_text(out.code)
-    result = subprocess.run(
-        [
-            _ruff() or "ruff",
-            "check",
-            "--isolated",
-            "--select",
-            "I",
-            "--config",
-            'lint.isort.known-first-party=["pkg"]',
-            "--no-cache",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _assert_ruff_isort_clean(tmp_path)
 
 
 @pytest.mark.skipif(_ruff() is None, reason="ruff is not installed")
@@ -199,22 +204,7 @@ def test_generated_modules_pass_ruff_isort_check(tmp_path: Path) -> None:
     """Every before/after pair above that sorts a block gives output ruff's isort rules accept."""
     for n, param in enumerate(ORDER):
         (tmp_path / f"out_{n}.py").write_text(convert(param.values[0]))
-    result = subprocess.run(
-        [
-            _ruff() or "ruff",
-            "check",
-            "--isolated",
-            "--select",
-            "I",
-            "--config",
-            'lint.isort.known-first-party=["pkg"]',
-            "--no-cache",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _assert_ruff_isort_clean(tmp_path)
 
 
 def test_sort_imports_off_keeps_the_async_order() -> None:

@@ -118,19 +118,30 @@ class PytestMarks(Rewrite):
             self.ctx.drop("pytestmark")
             return cst.RemoveFromParent()
         if isinstance(value, (cst.List, cst.Tuple)):
-            elements = [e for e in value.elements if not _is_async_mark(e.value)]
-            if len(elements) == len(value.elements):
-                return updated
-            self.ctx.record(original, "pytest-mark", "pytestmark = [...asyncio]", "")
-            for element in value.elements:
-                if _is_async_mark(element.value):
-                    self._drop_mark(element.value)
-            if not elements:
-                self.ctx.drop("pytestmark")
-                return cst.RemoveFromParent()
-            elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            return updated.with_changes(body=[assign.with_changes(value=value.with_changes(elements=elements))])
+            return self._without_async_marks(original, updated, assign, value, "pytestmark = [...asyncio]")
         return updated
+
+    def _without_async_marks(
+        self,
+        original: cst.SimpleStatementLine,
+        updated: cst.SimpleStatementLine,
+        statement: Union[cst.Assign, cst.AugAssign],
+        value: Union[cst.List, cst.Tuple],
+        what: str,
+    ) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
+        """The statement with the async marks of its list taken out; removed when none is left."""
+        elements = [e for e in value.elements if not _is_async_mark(e.value)]
+        if len(elements) == len(value.elements):
+            return updated
+        self.ctx.record(original, "pytest-mark", what, "")
+        for element in value.elements:
+            if _is_async_mark(element.value):
+                self._drop_mark(element.value)
+        if not elements:
+            self.ctx.drop("pytestmark")
+            return cst.RemoveFromParent()
+        elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(body=[statement.with_changes(value=value.with_changes(elements=elements))])
 
     def _leave_append(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine, call: cst.BaseExpression
@@ -163,15 +174,4 @@ class PytestMarks(Rewrite):
             return updated
         if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
             return updated
-        elements = [e for e in value.elements if not _is_async_mark(e.value)]
-        if len(elements) == len(value.elements):
-            return updated
-        self.ctx.record(original, "pytest-mark", "pytestmark += [...asyncio]", "")
-        for element in value.elements:
-            if _is_async_mark(element.value):
-                self._drop_mark(element.value)
-        if not elements:
-            self.ctx.drop("pytestmark")
-            return cst.RemoveFromParent()
-        elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated.with_changes(body=[add.with_changes(value=value.with_changes(elements=elements))])
+        return self._without_async_marks(original, updated, add, value, "pytestmark += [...asyncio]")
