@@ -149,7 +149,7 @@ class AsyncVectorStore:
     async def aadd_documents(
         self, documents: Iterable[Document], ids: Optional[Sequence[Optional[str]]] = None
     ) -> List[str]:
-        """aadd_texts for Documents; ids default to each document's id."""
+        """``aadd_texts`` for Documents; ids default to each document's id."""
         check_sequence("documents", documents, "Document")
         documents = list(documents)
         for i, doc in enumerate(documents):

@@ -140,7 +140,7 @@ class VectorStore:
     def add_documents(
         self, documents: Iterable[Document], ids: Optional[Sequence[Optional[str]]] = None
     ) -> List[str]:
-        """aadd_texts for Documents; ids default to each document's id."""
+        """``add_texts`` for Documents; ids default to each document's id."""
         check_sequence("documents", documents, "Document")
         documents = list(documents)
         for i, doc in enumerate(documents):
