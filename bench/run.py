@@ -1,4 +1,4 @@
-"""Run the benchmarks (`nox -s bench`): codegen, then sqlite and postgres if their scripts exist."""
+"""Run the benchmarks (`nox -s bench`): codegen (synthetic and a real tree), then sqlite and postgres."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("codegen", "sqlite", "postgres")
+#: Each benchmark: its script's name (bench/bench_<script>.py) and the arguments it runs with.
+SCRIPTS = {
+    "codegen": ("codegen", []),
+    "codegen-es": ("codegen", ["--tree", "elasticsearch"]),
+    "sqlite": ("sqlite", []),
+    "postgres": ("postgres", []),
+}
+BENCHES = tuple(SCRIPTS)
 
 
 def script(name: str) -> Path:
-    """The script of one benchmark: bench/bench_<name>.py."""
-    return HERE / f"bench_{name}.py"
+    """The script of one benchmark: bench/bench_<script>.py."""
+    return HERE / f"bench_{SCRIPTS[name][0]}.py"
 
 
 def accepted_options(path: Path) -> str:
@@ -40,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {name}: skipped, {path.relative_to(HERE.parent)} does not exist\n")
             continue
         options = accepted_options(path)
-        command = [sys.executable, str(path)]
+        command = [sys.executable, str(path), *SCRIPTS[name][1]]
         if args.rounds is not None and "--rounds" in options:
             command += ["--rounds", str(args.rounds)]
         if args.quick and "--quick" in options:
