@@ -53,7 +53,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 #: Extra seconds the client waits past `request_timeout` before cancelling on its own, so
 #: that the server's statement_timeout (which keeps the connection usable) normally wins.
-CLIENT_GRACE = 1.0
+CLIENT_GRACE = 0.5
+
+#: Seconds the client then gives a cancel request to end the call cleanly before it closes the
+#: connection. Together with CLIENT_GRACE, the promise: a caller is released about one second
+#: past `request_timeout`, whatever the network does (psycopg alone waits up to 5 s for a cancel
+#: and 5 s more for the query to end, which a frozen network turns into 10 s).
+CANCEL_GRACE = 0.5
 
 #: SQLSTATE 22000: pgvector's "different vector dimensions" / "expected N dimensions".
 DATA_EXCEPTION = "22000"
