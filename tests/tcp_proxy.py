@@ -55,6 +55,8 @@ class FreezingProxy:
     def close(self) -> None:
         """Stop the proxy and close every socket it holds."""
         self._stop.set()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(): new connections are refused
         for sock in [self._listener, *self._sockets]:
             with contextlib.suppress(OSError):
                 sock.close()
@@ -64,6 +66,9 @@ class FreezingProxy:
             try:
                 client, _ = self._listener.accept()
             except OSError:
+                return
+            if self._stop.is_set():
+                client.close()
                 return
             self._sockets.append(client)
             if self._to_server.is_set():
@@ -89,7 +94,8 @@ class FreezingProxy:
                         return self._close(client, server)
                     routes[sock][0].sendall(data)
             except (OSError, ValueError):
-                return self._close(client, server)
+                break
+        self._close(client, server)
 
     @staticmethod
     def _close(*socks: socket.socket) -> None:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+import uuid
+from typing import Any, List
 
+import psycopg
 import pytest
 
 from sqlvec._drivers.postgres import AsyncPostgresDriver, PostgresDriver
-from sqlvec.pool import RequestTimeoutError
+from sqlvec.pool import (
+    CommitOutcomeUnknownError,
+    DatabaseConnectionError,
+    PoolTimeoutError,
+    RequestTimeoutError,
+)
 
 try:
     from tests.tcp_proxy import FreezingProxy
@@ -71,3 +78,126 @@ def test_sync_frozen_network_releases_the_caller_about_a_second_past_request_tim
         finally:
             proxy.close()
             driver.close()
+
+
+# -- errors that name the failure ----------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_async_server_gone_is_a_connection_error_naming_the_address(postgres_dsn: str) -> None:
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = AsyncPostgresDriver.from_url(_url(dsn, max_size=1, acquire_timeout=1, connect_timeout=2))
+        try:
+            await driver.ping()
+            proxy.close()  # every connection closed, new ones refused: the server is gone
+            started = time.monotonic()
+            with pytest.raises(DatabaseConnectionError) as info:
+                await driver.ping()
+            assert time.monotonic() - started < 5
+        finally:
+            await driver.close()
+    message = str(info.value)
+    assert not isinstance(info.value, PoolTimeoutError)
+    assert f"127.0.0.1:{proxy.port}" in message and "refused" in message, message
+
+
+def test_sync_server_gone_is_a_connection_error_naming_the_address(postgres_dsn: str) -> None:
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = PostgresDriver.from_url(_url(dsn, max_size=1, acquire_timeout=1, connect_timeout=2))
+        try:
+            driver.ping()
+            proxy.close()
+            started = time.monotonic()
+            with pytest.raises(DatabaseConnectionError) as info:
+                driver.ping()
+            assert time.monotonic() - started < 5
+        finally:
+            driver.close()
+    message = str(info.value)
+    assert not isinstance(info.value, PoolTimeoutError)
+    assert f"127.0.0.1:{proxy.port}" in message and "refused" in message, message
+
+
+def test_a_full_pool_is_still_a_pool_timeout(postgres_dsn: str) -> None:
+    # Leaves alone: with the server up and every connection busy, the wait is what failed.
+    driver = PostgresDriver.from_url(_url(postgres_dsn, max_size=1, acquire_timeout=0.5))
+    try:
+        with pytest.raises(PoolTimeoutError):
+            driver.run(lambda conn: driver.ping(), idempotent=True, transaction=False)
+    finally:
+        driver.close()
+
+
+def _committed_table(dsn: str) -> str:
+    table = f"commit_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE TABLE "{table}" (id text PRIMARY KEY)')
+    return table
+
+
+def _rows(dsn: str, table: str) -> List[str]:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return [row[0] for row in conn.execute(f'SELECT id FROM "{table}"').fetchall()]
+
+
+@pytest.mark.asyncio
+async def test_async_commit_without_reply_is_reported_as_outcome_unknown(postgres_dsn: str) -> None:
+    table = _committed_table(postgres_dsn)
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = AsyncPostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=1))
+        try:
+
+            async def insert(conn: Any) -> None:
+                await conn.execute(f'INSERT INTO "{table}" VALUES (%s)', ["a"])
+                proxy.freeze_replies()  # the COMMIT reaches the server; its reply never comes back
+
+            started = time.monotonic()
+            with pytest.raises(CommitOutcomeUnknownError) as info:
+                await driver.run(insert, idempotent=False)
+            assert time.monotonic() - started < 1 + 1.5
+        finally:
+            proxy.close()
+            await driver.close()
+    assert isinstance(info.value, DatabaseConnectionError) and not isinstance(info.value, RequestTimeoutError)
+    assert "may or may not" in str(info.value)
+    assert _rows(postgres_dsn, table) == ["a"]  # it was committed: "cancelled" would have been a lie
+
+
+def test_sync_commit_without_reply_is_reported_as_outcome_unknown(postgres_dsn: str) -> None:
+    table = _committed_table(postgres_dsn)
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = PostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=1))
+        try:
+
+            def insert(conn: Any) -> None:
+                conn.execute(f'INSERT INTO "{table}" VALUES (%s)', ["a"])
+                proxy.freeze_replies()
+
+            started = time.monotonic()
+            with pytest.raises(CommitOutcomeUnknownError) as info:
+                driver.run(insert, idempotent=False)
+            assert time.monotonic() - started < 1 + 1.5
+        finally:
+            proxy.close()
+            driver.close()
+    assert isinstance(info.value, DatabaseConnectionError) and not isinstance(info.value, RequestTimeoutError)
+    assert _rows(postgres_dsn, table) == ["a"]
+
+
+def test_sync_statement_without_reply_before_commit_is_still_a_request_timeout(postgres_dsn: str) -> None:
+    # Leaves alone: the reply lost is the INSERT's, so nothing was committed.
+    table = _committed_table(postgres_dsn)
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = PostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=1))
+        try:
+
+            def insert(conn: Any) -> None:
+                proxy.freeze_replies()
+                conn.execute(f'INSERT INTO "{table}" VALUES (%s)', ["a"])
+
+            with pytest.raises(RequestTimeoutError):
+                driver.run(insert, idempotent=False)
+        finally:
+            proxy.close()
+            driver.close()
+    assert _rows(postgres_dsn, table) == []

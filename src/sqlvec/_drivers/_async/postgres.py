@@ -98,6 +98,8 @@ class AsyncPostgresDriver:
         self._deadline = AsyncDeadline()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
+        # The pool's last failed connect, None once one succeeds: names a server that is down.
+        self._connect_error: Optional[Exception] = None
 
     @classmethod
     def from_url(
@@ -144,6 +146,7 @@ class AsyncPostgresDriver:
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
                 configure=self._configure,
+                connection_class=_recording_connections(self),
                 check=self._check if config.health_check else None,
                 name="sqlvec",
                 open=False,
@@ -205,6 +208,7 @@ class AsyncPostgresDriver:
         while True:
             attempt += 1
             fired: List[bool] = []
+            committing: List[bool] = []
             try:
                 # getconn/putconn rather than pool.connection(): the latter also enters the
                 # connection's own context, whose commit or rollback is a no-op for the work
@@ -216,13 +220,15 @@ class AsyncPostgresDriver:
                 try:
                     # Typed here: mypy loses the T of a generic method passed on as an argument.
                     result: T = await self._deadline.run(
-                        conn, limit, fired, self._attempt, conn, work, transaction, own_context
+                        conn, limit, fired, self._attempt, conn, work, transaction, own_context, committing
                     )
                     return result
                 finally:
                     await pool.putconn(conn)
             except Exception as exc:
-                losses = await self._retry_or_raise(exc, attempt, losses, bool(fired), idempotent, table)
+                losses = await self._retry_or_raise(
+                    exc, attempt, losses, bool(fired), idempotent, table, committing=bool(committing)
+                )
 
     async def _retry_or_raise(
         self,
@@ -233,6 +239,7 @@ class AsyncPostgresDriver:
         idempotent: bool,
         table: Optional[str],
         may_retry: bool = True,
+        committing: bool = False,
     ) -> int:
         """After a failed attempt: back off and return the sessions lost so far, or raise the sqlvec error."""
         failure = failure_of(exc)
@@ -248,7 +255,7 @@ class AsyncPostgresDriver:
             return losses
         if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
             self._collections.pop(table, None)
-        raise translate(exc, self.settings, table, timed_out, losses) from exc
+        raise translate(exc, self.settings, table, timed_out, losses, committing, self._connect_error) from exc
 
     async def run(
         self,
@@ -270,15 +277,20 @@ class AsyncPostgresDriver:
         work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
         transaction: bool,
         own_context: bool = False,
+        committing: Optional[List[bool]] = None,
     ) -> T:
+        """One try of `work`; appends True to `committing` once only the COMMIT is left to do."""
         if own_context:
             async with conn:
-                return await self._attempt(conn, work, transaction)
+                return await self._attempt(conn, work, transaction, committing=committing)
         if not transaction:
             return await work(conn)
+        committing = [] if committing is None else committing
         async with conn.transaction():
             if not self.sql.cockroach:
-                return await work(conn)
+                result = await work(conn)
+                committing.append(True)  # the block's exit sends COMMIT
+                return result
             # CockroachDB's protocol: on 40001 roll back to the savepoint and run the work
             # again inside the same transaction, keeping its place in the queue.
             await conn.execute(self.sql.savepoint)
@@ -287,6 +299,7 @@ class AsyncPostgresDriver:
                 try:
                     result = await work(conn)
                     await conn.execute(self.sql.release_savepoint)
+                    committing.append(True)
                     return result
                 except psycopg.errors.SerializationFailure:
                     retry += 1
@@ -583,6 +596,25 @@ class AsyncPostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             await stream.aclose()
+
+
+def _recording_connections(
+    driver: AsyncPostgresDriver,
+) -> type[psycopg.AsyncConnection[Any]]:
+    """A connection class for the pool that tells `driver` how its connects fail (or that one succeeded)."""
+
+    class RecordingConnection(psycopg.AsyncConnection[Any]):
+        @classmethod
+        async def connect(cls, conninfo: str = "", **kwargs: Any) -> Any:
+            try:
+                conn = await super().connect(conninfo, **kwargs)
+            except Exception as exc:
+                driver._connect_error = exc
+                raise
+            driver._connect_error = None
+            return conn
+
+    return RecordingConnection
 
 
 async def _lock_catalog(conn: psycopg.AsyncConnection[Any], sql: PgSQL) -> None:

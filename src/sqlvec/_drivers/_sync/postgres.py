@@ -96,6 +96,8 @@ class PostgresDriver:
         self._deadline = Deadline()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
+        # The pool's last failed connect, None once one succeeds: names a server that is down.
+        self._connect_error: Optional[Exception] = None
 
     @classmethod
     def from_url(
@@ -140,6 +142,7 @@ class PostgresDriver:
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
                 configure=self._configure,
+                connection_class=_recording_connections(self),
                 check=self._check if config.health_check else None,
                 name="sqlvec",
                 open=False,
@@ -201,6 +204,7 @@ class PostgresDriver:
         while True:
             attempt += 1
             fired: List[bool] = []
+            committing: List[bool] = []
             try:
                 # getconn/putconn rather than pool.connection(): the latter also enters the
                 # connection's own context, whose commit or rollback is a no-op for the work
@@ -212,13 +216,15 @@ class PostgresDriver:
                 try:
                     # Typed here: mypy loses the T of a generic method passed on as an argument.
                     result: T = self._deadline.run(
-                        conn, limit, fired, self._attempt, conn, work, transaction, own_context
+                        conn, limit, fired, self._attempt, conn, work, transaction, own_context, committing
                     )
                     return result
                 finally:
                     pool.putconn(conn)
             except Exception as exc:
-                losses = self._retry_or_raise(exc, attempt, losses, bool(fired), idempotent, table)
+                losses = self._retry_or_raise(
+                    exc, attempt, losses, bool(fired), idempotent, table, committing=bool(committing)
+                )
 
     def _retry_or_raise(
         self,
@@ -229,6 +235,7 @@ class PostgresDriver:
         idempotent: bool,
         table: Optional[str],
         may_retry: bool = True,
+        committing: bool = False,
     ) -> int:
         """After a failed attempt: back off and return the sessions lost so far, or raise the sqlvec error."""
         failure = failure_of(exc)
@@ -244,7 +251,7 @@ class PostgresDriver:
             return losses
         if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
             self._collections.pop(table, None)
-        raise translate(exc, self.settings, table, timed_out, losses) from exc
+        raise translate(exc, self.settings, table, timed_out, losses, committing, self._connect_error) from exc
 
     def run(
         self,
@@ -266,15 +273,20 @@ class PostgresDriver:
         work: Callable[[psycopg.Connection[Any]], T],
         transaction: bool,
         own_context: bool = False,
+        committing: Optional[List[bool]] = None,
     ) -> T:
+        """One try of `work`; appends True to `committing` once only the COMMIT is left to do."""
         if own_context:
             with conn:
-                return self._attempt(conn, work, transaction)
+                return self._attempt(conn, work, transaction, committing=committing)
         if not transaction:
             return work(conn)
+        committing = [] if committing is None else committing
         with conn.transaction():
             if not self.sql.cockroach:
-                return work(conn)
+                result = work(conn)
+                committing.append(True)  # the block's exit sends COMMIT
+                return result
             # CockroachDB's protocol: on 40001 roll back to the savepoint and run the work
             # again inside the same transaction, keeping its place in the queue.
             conn.execute(self.sql.savepoint)
@@ -283,6 +295,7 @@ class PostgresDriver:
                 try:
                     result = work(conn)
                     conn.execute(self.sql.release_savepoint)
+                    committing.append(True)
                     return result
                 except psycopg.errors.SerializationFailure:
                     retry += 1
@@ -579,6 +592,25 @@ class PostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             stream.close()
+
+
+def _recording_connections(
+    driver: PostgresDriver,
+) -> type[psycopg.Connection[Any]]:
+    """A connection class for the pool that tells `driver` how its connects fail (or that one succeeded)."""
+
+    class RecordingConnection(psycopg.Connection[Any]):
+        @classmethod
+        def connect(cls, conninfo: str = "", **kwargs: Any) -> Any:
+            try:
+                conn = super().connect(conninfo, **kwargs)
+            except Exception as exc:
+                driver._connect_error = exc
+                raise
+            driver._connect_error = None
+            return conn
+
+    return RecordingConnection
 
 
 def _lock_catalog(conn: psycopg.Connection[Any], sql: PgSQL) -> None:
