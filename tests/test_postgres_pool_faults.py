@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import threading
 import time
 import uuid
-from typing import Any, List
+from typing import Any, Callable, List
 
+import numpy as np
 import psycopg
 import pytest
 
 from sqlvec._drivers.postgres import AsyncPostgresDriver, PostgresDriver
+from sqlvec.models import Batch
 from sqlvec.pool import (
     CommitOutcomeUnknownError,
     DatabaseConnectionError,
@@ -201,3 +206,114 @@ def test_sync_statement_without_reply_before_commit_is_still_a_request_timeout(p
             proxy.close()
             driver.close()
     assert _rows(postgres_dsn, table) == []
+
+
+# -- interrupts while waiting for, using and giving back a connection -------------------------------
+
+
+def _interrupt_main_when(condition: Callable[[], bool], timeout: float = 10) -> threading.Thread:
+    """From another thread: once `condition()` holds, send SIGINT to the main thread (a real Ctrl-C)."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        time.sleep(0.05)  # let the main thread settle in its wait
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def _seed(driver: PostgresDriver, table: str) -> None:
+    driver.init_table(table, dimension=2, distance="l2", if_not_exists=True)
+    batch = Batch(["a", "b"], ["x", "y"], [{}, {}], np.ones((2, 2), dtype=np.float32))
+    driver.upsert(table, batch)
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals reach the main thread")
+def test_sync_ctrl_c_while_waiting_for_a_connection_loses_none(postgres_dsn: str) -> None:
+    table = f"t_{uuid.uuid4().hex[:12]}"
+    driver = PostgresDriver.from_url(_url(postgres_dsn, min_size=1, max_size=1, acquire_timeout=10))
+    try:
+        _seed(driver, table)
+        stream = driver.iter_documents(table, None, 1)
+        assert next(stream).id == "a"  # the stream holds the pool's only connection
+        watcher = _interrupt_main_when(lambda: driver.pool.get_stats().get("requests_waiting", 0) > 0)
+        with pytest.raises(KeyboardInterrupt):
+            driver.count(table, None)
+        watcher.join(10)
+        stream.close()  # the connection goes back: to the pool, not to the interrupted waiter
+        started = time.monotonic()
+        assert driver.count(table, None) == 2
+        assert time.monotonic() - started < 2
+        assert driver.pool.get_stats()["pool_size"] == 1
+    finally:
+        driver.close()
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals reach the main thread")
+def test_sync_ctrl_c_while_using_a_connection_loses_none(postgres_dsn: str) -> None:
+    driver = PostgresDriver.from_url(_url(postgres_dsn, min_size=1, max_size=1, acquire_timeout=5))
+    sleeping: List[bool] = []
+
+    def slow(conn: Any) -> None:
+        sleeping.append(True)
+        conn.execute("SELECT pg_sleep(10)")
+
+    try:
+        driver.ping()
+        watcher = _interrupt_main_when(lambda: bool(sleeping))
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            driver.run(slow, idempotent=True)
+        watcher.join(10)
+        assert time.monotonic() - started < 5
+        for _ in range(3):
+            driver.ping()
+    finally:
+        driver.close()
+
+
+def test_sync_interrupt_while_giving_back_a_connection_loses_none(postgres_dsn: str) -> None:
+    # An interrupt inside the rollback of a connection given back with its transaction open.
+    driver = PostgresDriver.from_url(_url(postgres_dsn, min_size=1, max_size=1, acquire_timeout=2))
+    try:
+        driver.ping()
+        pool = driver.pool
+        conn = driver._checkout.get(pool)
+        conn.execute("BEGIN")
+
+        def interrupted() -> None:
+            raise KeyboardInterrupt
+
+        conn.rollback = interrupted  # type: ignore[method-assign]
+        with pytest.raises(KeyboardInterrupt):
+            driver._checkout.put(pool, conn)
+        driver.ping()  # the pool replaced the connection it could not clean
+    finally:
+        driver.close()
+
+
+@pytest.mark.asyncio
+async def test_async_cancelled_while_waiting_for_a_connection_loses_none(postgres_dsn: str) -> None:
+    table = f"t_{uuid.uuid4().hex[:12]}"
+    driver = AsyncPostgresDriver.from_url(_url(postgres_dsn, min_size=1, max_size=1, acquire_timeout=10))
+    try:
+        await driver.init_table(table, dimension=2, distance="l2", if_not_exists=True)
+        await driver.upsert(table, Batch(["a", "b"], ["x", "y"], [{}, {}], np.ones((2, 2), dtype=np.float32)))
+        stream = driver.iter_documents(table, None, 1)
+        assert (await stream.__anext__()).id == "a"
+        waiting = asyncio.ensure_future(driver.count(table, None))
+        while driver.pool.get_stats().get("requests_waiting", 0) == 0:
+            await asyncio.sleep(0.01)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await stream.aclose()
+        assert await asyncio.wait_for(driver.count(table, None), 2) == 2
+    finally:
+        await driver.close()

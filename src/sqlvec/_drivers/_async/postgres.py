@@ -69,6 +69,7 @@ from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
 from ..base import Hit
+from ..pg_checkout import AsyncCheckout
 from ..pg_deadline import AsyncDeadline
 from ..pgsql import PgSQL, spec_to_json
 
@@ -96,6 +97,8 @@ class AsyncPostgresDriver:
         self._oids: Dict[str, Optional[int]] = {}
         # Bounds each request on the client (pg_deadline: task cancellation async, a watchdog thread sync).
         self._deadline = AsyncDeadline()
+        # Takes and gives back connections (pg_checkout: the sync side survives a Ctrl-C meanwhile).
+        self._checkout = AsyncCheckout()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
         # The pool's last failed connect, None once one succeeds: names a server that is down.
@@ -182,6 +185,7 @@ class AsyncPostgresDriver:
         if pool is not None:
             await pool.close()
         await self._deadline.aclose()
+        await self._checkout.aclose()
 
     # -- the request runner --------------------------------------------------------------
 
@@ -216,7 +220,7 @@ class AsyncPostgresDriver:
                 # microseconds per call. putconn still rolls back anything left open and
                 # replaces a broken or closed connection; a caller's own work (run()) keeps
                 # the connection's context, so what it leaves open is committed as before.
-                conn = await pool.getconn()
+                conn = await self._checkout.get(pool)
                 try:
                     # Typed here: mypy loses the T of a generic method passed on as an argument.
                     result: T = await self._deadline.run(
@@ -224,7 +228,7 @@ class AsyncPostgresDriver:
                     )
                     return result
                 finally:
-                    await pool.putconn(conn)
+                    await self._checkout.put(pool, conn)
             except Exception as exc:
                 losses = await self._retry_or_raise(
                     exc, attempt, losses, bool(fired), idempotent, table, committing=bool(committing)
@@ -540,7 +544,7 @@ class AsyncPostgresDriver:
                 # its snapshot) open, until the rows run out or the generator is closed; either
                 # way the transaction ends (rolled back if left early) before the pool takes
                 # the connection back, so nothing of the stream outlives it.
-                async with pool.connection() as conn, conn.transaction():
+                async with self._checkout.connection(pool) as conn, conn.transaction():
                     statement, params = await self._deadline.run(conn, limit, fired, prepare, conn)
                     async with conn.cursor(name=cursor_name(), binary=True) as cur:
                         await self._deadline.run(conn, limit, fired, cur.execute, statement, params)

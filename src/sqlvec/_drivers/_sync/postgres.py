@@ -71,6 +71,7 @@ from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
 from ..base import Hit
+from ..pg_checkout import Checkout
 from ..pg_deadline import Deadline
 from ..pgsql import PgSQL, spec_to_json
 
@@ -94,6 +95,8 @@ class PostgresDriver:
         self._oids: Dict[str, Optional[int]] = {}
         # Bounds each request on the client (pg_deadline: task cancellation async, a watchdog thread sync).
         self._deadline = Deadline()
+        # Takes and gives back connections (pg_checkout: the sync side survives a Ctrl-C meanwhile).
+        self._checkout = Checkout()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
         # The pool's last failed connect, None once one succeeds: names a server that is down.
@@ -178,6 +181,7 @@ class PostgresDriver:
         if pool is not None:
             pool.close()
         self._deadline.close()
+        self._checkout.close()
 
     # -- the request runner --------------------------------------------------------------
 
@@ -212,7 +216,7 @@ class PostgresDriver:
                 # microseconds per call. putconn still rolls back anything left open and
                 # replaces a broken or closed connection; a caller's own work (run()) keeps
                 # the connection's context, so what it leaves open is committed as before.
-                conn = pool.getconn()
+                conn = self._checkout.get(pool)
                 try:
                     # Typed here: mypy loses the T of a generic method passed on as an argument.
                     result: T = self._deadline.run(
@@ -220,7 +224,7 @@ class PostgresDriver:
                     )
                     return result
                 finally:
-                    pool.putconn(conn)
+                    self._checkout.put(pool, conn)
             except Exception as exc:
                 losses = self._retry_or_raise(
                     exc, attempt, losses, bool(fired), idempotent, table, committing=bool(committing)
@@ -536,7 +540,7 @@ class PostgresDriver:
                 # its snapshot) open, until the rows run out or the generator is closed; either
                 # way the transaction ends (rolled back if left early) before the pool takes
                 # the connection back, so nothing of the stream outlives it.
-                with pool.connection() as conn, conn.transaction():
+                with self._checkout.connection(pool) as conn, conn.transaction():
                     statement, params = self._deadline.run(conn, limit, fired, prepare, conn)
                     with conn.cursor(name=cursor_name(), binary=True) as cur:
                         self._deadline.run(conn, limit, fired, cur.execute, statement, params)
