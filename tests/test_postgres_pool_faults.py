@@ -317,3 +317,44 @@ async def test_async_cancelled_while_waiting_for_a_connection_loses_none(postgre
         assert await asyncio.wait_for(driver.count(table, None), 2) == 2
     finally:
         await driver.close()
+
+
+def test_sync_commit_whose_connection_dies_is_reported_as_outcome_unknown(postgres_dsn: str) -> None:
+    table = _committed_table(postgres_dsn)
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = PostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=5))
+        try:
+
+            def insert(conn: Any) -> None:
+                conn.execute(f'INSERT INTO "{table}" VALUES (%s)', ["a"])
+                proxy.cut_after_next_request()  # the COMMIT goes out, then the connection dies
+
+            with pytest.raises(CommitOutcomeUnknownError, match="connection was lost"):
+                driver.run(insert, idempotent=False)  # not idempotent: not run again
+        finally:
+            proxy.close()
+            driver.close()
+    assert _rows(postgres_dsn, table) in ([], ["a"])  # unknown is the honest answer
+
+
+@pytest.mark.asyncio
+async def test_async_commit_whose_connection_dies_is_run_again_when_idempotent(postgres_dsn: str) -> None:
+    # Leaves alone: idempotent work is run again, which settles the outcome.
+    table = _committed_table(postgres_dsn)
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = AsyncPostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=5))
+        calls = 0
+        try:
+
+            async def upsert(conn: Any) -> None:
+                nonlocal calls
+                calls += 1
+                await conn.execute(f'INSERT INTO "{table}" VALUES (%s) ON CONFLICT DO NOTHING', ["a"])
+                if calls == 1:
+                    proxy.cut_after_next_request()
+
+            await driver.run(upsert, idempotent=True)
+        finally:
+            proxy.close()
+            await driver.close()
+    assert calls == 2 and _rows(postgres_dsn, table) == ["a"]
