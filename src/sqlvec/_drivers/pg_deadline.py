@@ -196,11 +196,12 @@ class _Watchdog:
         conn: psycopg.Connection[Any] = entry[1]
         if key not in self._armed:
             return  # finished in the meantime
-        deadline = time.monotonic() + CANCEL_GRACE
+        # Counted from the request's deadline, not from this thread's start (up to a TICK later).
+        deadline = entry[0] + CANCEL_GRACE
         # A failed cancel is not final: the socket shutdown below is the fallback, due
         # CANCEL_GRACE after the deadline whatever the cancel request does meanwhile.
         with contextlib.suppress(Exception):
-            conn.cancel_safe(timeout=CANCEL_GRACE)
+            conn.cancel_safe(timeout=max(0.05, deadline - time.monotonic()))
         while key in self._armed and time.monotonic() < deadline:
             time.sleep(0.02)
         if key in self._armed:
