@@ -101,8 +101,8 @@ class AsyncPostgresDriver:
         self._checkout = AsyncCheckout()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
-        # The pool's last failed connect, None once one succeeds: names a server that is down.
-        self._connect_error: Optional[Exception] = None
+        # [the pool's last failed connect], [None] once one succeeds: names a server that is down.
+        self._connect_error: List[Optional[Exception]] = [None]
 
     @classmethod
     def from_url(
@@ -149,7 +149,7 @@ class AsyncPostgresDriver:
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
                 configure=self._configure,
-                connection_class=_recording_connections(self),
+                connection_class=_recording_connections(self._connect_error),
                 check=self._check if config.health_check else None,
                 name="sqlvec",
                 open=False,
@@ -259,7 +259,7 @@ class AsyncPostgresDriver:
             return losses
         if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
             self._collections.pop(table, None)
-        raise translate(exc, self.settings, table, timed_out, losses, committing, self._connect_error) from exc
+        raise translate(exc, self.settings, table, timed_out, losses, committing, self._connect_error[0]) from exc
 
     async def run(
         self,
@@ -602,10 +602,11 @@ class AsyncPostgresDriver:
             await stream.aclose()
 
 
-def _recording_connections(
-    driver: AsyncPostgresDriver,
-) -> type[psycopg.AsyncConnection[Any]]:
-    """A connection class for the pool that tells `driver` how its connects fail (or that one succeeded)."""
+def _recording_connections(last_error: List[Optional[Exception]]) -> type[psycopg.AsyncConnection[Any]]:
+    """A connection class for the pool that keeps its last failed connect in `last_error[0]` (None after a success).
+
+    It holds that list, not the driver: the pool it is given to must not keep the driver alive.
+    """
 
     class RecordingConnection(psycopg.AsyncConnection[Any]):
         @classmethod
@@ -613,9 +614,9 @@ def _recording_connections(
             try:
                 conn = await super().connect(conninfo, **kwargs)
             except Exception as exc:
-                driver._connect_error = exc
+                last_error[0] = exc
                 raise
-            driver._connect_error = None
+            last_error[0] = None
             return conn
 
     return RecordingConnection
