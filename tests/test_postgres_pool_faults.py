@@ -358,3 +358,35 @@ async def test_async_commit_whose_connection_dies_is_run_again_when_idempotent(p
             proxy.close()
             await driver.close()
     assert calls == 2 and _rows(postgres_dsn, table) == ["a"]
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="the handoff serves the main thread"
+)
+def test_sync_main_thread_waits_through_a_helper_that_ends_when_idle(
+    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlvec._drivers import pg_checkout
+
+    monkeypatch.setattr(pg_checkout, "IDLE_HELPER", 1.0)
+    driver = PostgresDriver.from_url(_url(postgres_dsn, min_size=1, max_size=1, acquire_timeout=5))
+    held = threading.Event()
+
+    def hold() -> None:
+        driver.run(lambda conn: (held.set(), time.sleep(0.5)), idempotent=True, transaction=False)
+
+    try:
+        driver.ping()
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert held.wait(5)
+        driver.ping()  # the pool is exhausted: the wait goes through a helper thread
+        holder.join(5)
+        assert any(t.name == "sqlvec-checkout" for t in threading.enumerate())
+        deadline = time.monotonic() + 5
+        while any(t.name == "sqlvec-checkout" for t in threading.enumerate()):
+            assert time.monotonic() < deadline, "the idle helper thread did not end"
+            time.sleep(0.05)
+        driver.ping()
+    finally:
+        driver.close()

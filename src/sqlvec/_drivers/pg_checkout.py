@@ -38,6 +38,11 @@ from psycopg.pq import TransactionStatus
 PROBE = 0.0002
 
 
+#: Seconds a helper thread waits for the next handoff before it ends (a driver never closed
+#: leaves no thread behind for long).
+IDLE_HELPER = 30.0
+
+
 class AsyncCheckout:
     """Connections from an async pool: psycopg_pool already survives a cancelled caller."""
 
@@ -126,7 +131,15 @@ class Checkout:
 
     def _serve(self) -> None:
         while True:
-            handoff = self._requests.get()
+            try:
+                handoff = self._requests.get(timeout=IDLE_HELPER)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle:  # nobody counts on this thread: it ends
+                        self._idle -= 1
+                        self._workers -= 1
+                        return
+                continue  # a handoff is on its way to some helper: stay for it
             if handoff is None:
                 return
             handoff.fetch()
