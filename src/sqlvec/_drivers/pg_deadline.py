@@ -57,7 +57,7 @@ class AsyncDeadline:
         assert task is not None, "AsyncDeadline.run needs a running task"
         expiry = _Expiry(task, asyncio.get_running_loop(), limit)
         try:
-            return await fn(*args)
+            result = await fn(*args)
         except asyncio.CancelledError:
             if not expiry.cancels:
                 raise
@@ -67,6 +67,9 @@ class AsyncDeadline:
             raise asyncio.TimeoutError() from None
         finally:
             expiry.disarm()
+        if expiry.cancels:
+            expiry.take_back()  # `fn` finished anyway: the task must not stay marked as cancelled
+        return result
 
     async def aclose(self) -> None:
         """Nothing to stop: the event loop does the watching."""
