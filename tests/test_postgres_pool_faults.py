@@ -390,3 +390,19 @@ def test_sync_main_thread_waits_through_a_helper_that_ends_when_idle(
         driver.ping()
     finally:
         driver.close()
+
+
+@pytest.mark.parametrize(
+    "conninfo, address",
+    [
+        ("postgresql://u@db.example:6543/app", "db.example:6543"),
+        ("postgresql://u@h1:5432,h2:5433/app", "h1:5432,h2:5433"),
+        ("postgresql://u@h1,h2:5433/app", "h1:5432,h2:5433"),
+        ("postgresql://u@/app?host=/run/postgresql", "/run/postgresql:5432"),
+        ("postgresql:///app", "localhost:5432"),
+    ],
+)
+def test_the_connection_error_names_every_server_address(conninfo: str, address: str) -> None:
+    from sqlvec._drivers.pg_common import server_address
+
+    assert server_address(conninfo) == address

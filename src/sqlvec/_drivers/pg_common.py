@@ -180,7 +180,7 @@ def server_address(conninfo: str) -> str:
     ports = str(params.get("port") or "5432").split(",")
     if len(ports) < len(hosts):
         ports += ports[-1:] * (len(hosts) - len(ports))
-    return ",".join(f"{host}:{port}" for host, port in zip(hosts, ports))
+    return ",".join(f"{host or 'localhost'}:{port or '5432'}" for host, port in zip(hosts, ports))
 
 
 def translate(
