@@ -406,3 +406,43 @@ def test_the_connection_error_names_every_server_address(conninfo: str, address:
     from sqlvec._drivers.pg_common import server_address
 
     assert server_address(conninfo) == address
+
+
+@pytest.mark.asyncio
+async def test_async_stream_on_a_frozen_network_releases_the_caller_in_time(postgres_dsn: str) -> None:
+    table = f"t_{uuid.uuid4().hex[:12]}"
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = AsyncPostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=1))
+        try:
+            await driver.init_table(table, dimension=2, distance="l2", if_not_exists=True)
+            await driver.upsert(table, Batch(["a", "b"], ["x", "y"], [{}, {}], np.ones((2, 2), dtype=np.float32)))
+            stream = driver.iter_documents(table, None, 1)
+            assert (await stream.__anext__()).id == "a"
+            proxy.freeze()
+            started = time.monotonic()
+            with pytest.raises(RequestTimeoutError):
+                await stream.__anext__()
+            assert time.monotonic() - started < 1 + 1.5
+            await stream.aclose()
+        finally:
+            proxy.close()
+            await driver.close()
+
+
+def test_sync_stream_on_a_frozen_network_releases_the_caller_in_time(postgres_dsn: str) -> None:
+    table = f"t_{uuid.uuid4().hex[:12]}"
+    with FreezingProxy.to(postgres_dsn) as (proxy, dsn):
+        driver = PostgresDriver.from_url(_url(dsn, max_size=1, request_timeout=1))
+        try:
+            _seed(driver, table)
+            stream = driver.iter_documents(table, None, 1)
+            assert next(stream).id == "a"
+            proxy.freeze()
+            started = time.monotonic()
+            with pytest.raises(RequestTimeoutError):
+                next(stream)
+            assert time.monotonic() - started < 1 + 1.5
+            stream.close()
+        finally:
+            proxy.close()
+            driver.close()
