@@ -199,6 +199,7 @@ def test_every_async_class_has_a_twin() -> None:
         ("AsyncDriver", "Driver"),
         ("AsyncSQLiteDriver", "SQLiteDriver"),
         ("AsyncDeadline", "Deadline"),
+        ("AsyncCheckout", "Checkout"),
     ]:
         assert pair in names
     pytest.importorskip("psycopg")

@@ -35,6 +35,21 @@ class DatabaseConnectionError(SqlvecError, ConnectionError):
         self.value = sqlstate
 
 
+class CommitOutcomeUnknownError(DatabaseConnectionError):
+    """The connection failed while COMMIT was in flight: the transaction may or may not be committed.
+
+    `sqlstate` is "08007" (transaction_resolution_unknown), or the server's own code when it
+    said so itself (CockroachDB's "40003").
+    """
+
+    def __init__(self, cause: str, sqlstate: Optional[str] = None) -> None:
+        super().__init__(
+            f"the transaction may or may not have been committed: {cause} while its COMMIT was in flight; "
+            "look before running it again (work that is idempotent, such as writes by id, can simply be run again)",
+            sqlstate or "08007",
+        )
+
+
 class DatabaseError(SqlvecError):
     """Any other error the database reported; `sqlstate` is its five-character code (None on SQLite)."""
 

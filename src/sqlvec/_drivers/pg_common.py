@@ -30,13 +30,14 @@ from ..errors import (
 from ..filters import Filter
 from ..models import Batch, CollectionInfo, Float32Array
 from ..pool import (
+    CommitOutcomeUnknownError,
     DatabaseConnectionError,
     DatabaseError,
     PoolConfig,
     PoolTimeoutError,
     RequestTimeoutError,
 )
-from ..retry import RetryPolicy
+from ..retry import RESULT_UNKNOWN_SQLSTATES, RetryPolicy, session_lost
 from .base import Hit
 from .pgsql import COCKROACHDB, POSTGRESQL, PgSQL, spec_from_json
 
@@ -53,7 +54,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 #: Extra seconds the client waits past `request_timeout` before cancelling on its own, so
 #: that the server's statement_timeout (which keeps the connection usable) normally wins.
-CLIENT_GRACE = 1.0
+CLIENT_GRACE = 0.5
+
+#: Seconds the client then gives a cancel request to end the call cleanly before it closes the
+#: connection. Together with CLIENT_GRACE, the promise: a caller is released about one second
+#: past `request_timeout`, whatever the network does (psycopg alone waits up to 5 s for a cancel
+#: and 5 s more for the query to end, which a frozen network turns into 10 s).
+CANCEL_GRACE = 0.5
 
 #: SQLSTATE 22000: pgvector's "different vector dimensions" / "expected N dimensions".
 DATA_EXCEPTION = "22000"
@@ -166,22 +173,60 @@ def failure_of(exc: BaseException) -> Optional[Tuple[Optional[str], bool]]:
     return state, lost
 
 
+def server_address(conninfo: str) -> str:
+    """host:port of every server the conninfo names, for messages ("h1:5432,h2:5433")."""
+    params = conninfo_to_dict(conninfo)
+    hosts = str(params.get("host") or params.get("hostaddr") or "localhost").split(",")
+    ports = str(params.get("port") or "5432").split(",")
+    if len(ports) < len(hosts):
+        ports += ports[-1:] * (len(hosts) - len(ports))
+    return ",".join(f"{host or 'localhost'}:{port or '5432'}" for host, port in zip(hosts, ports))
+
+
 def translate(
-    exc: Exception, settings: PostgresSettings, table: Optional[str], timed_out: bool, losses: int = 0
+    exc: Exception,
+    settings: PostgresSettings,
+    table: Optional[str],
+    timed_out: bool,
+    losses: int = 0,
+    committing: bool = False,
+    connect_error: Optional[BaseException] = None,
 ) -> Exception:
-    """The sqlvec error a caller sees for a psycopg or pool failure (`losses`: attempts whose session died)."""
+    """The sqlvec error a caller sees for a psycopg or pool failure.
+
+    `losses`: attempts whose session died; `committing`: the failure hit the COMMIT;
+    `connect_error`: the pool's last failed connect, if none succeeded since.
+    """
     if isinstance(exc, SqlvecError):
         return exc
     request_timeout = settings.pool.request_timeout or 0.0
+    failure = failure_of(exc)
+    if failure is not None and failure[0] in RESULT_UNKNOWN_SQLSTATES:
+        return CommitOutcomeUnknownError(f"the server reported {str(exc).strip()!r}", failure[0])
+    if committing and (timed_out or (failure is not None and session_lost(*failure))):
+        # The COMMIT may have been applied before its reply was lost: "cancelled" would be a lie.
+        cause = (
+            f"no reply came within {request_timeout:g} s (request_timeout)"
+            if timed_out
+            else f"the connection was lost ({str(exc).strip()})"
+        )
+        return CommitOutcomeUnknownError(cause)
     if timed_out or isinstance(exc, psycopg.errors.QueryCanceled):
         return RequestTimeoutError(request_timeout)
     if isinstance(exc, psycopg_pool.PoolTimeout):
+        if connect_error is not None:
+            # Waiting was not the problem: the pool could not open a connection.
+            return DatabaseConnectionError(
+                f"cannot connect to the server at {server_address(settings.conninfo)}: no connection "
+                f"within {settings.pool.acquire_timeout:g} s (acquire_timeout); the last attempt failed "
+                f"with: {str(connect_error).strip()}",
+                getattr(connect_error, "sqlstate", None),
+            )
         return PoolTimeoutError(settings.pool.acquire_timeout)
     if isinstance(exc, psycopg_pool.PoolClosed):
         return EngineClosedError()
     if isinstance(exc, psycopg.errors.UndefinedTable) and table is not None:
         return CollectionNotFoundError(table)
-    failure = failure_of(exc)
     if failure is not None:
         state, lost = failure
         if losses:

@@ -4,12 +4,13 @@ The PostgreSQL driver is written once, async (`_async/postgres.py`), and its syn
 generated. Stopping a call that hangs is the one thing the two cannot share, because it
 depends on who waits:
 
-- `AsyncDeadline` cancels the awaiting task (`asyncio.timeout`, `asyncio.wait_for` before
-  Python 3.11). psycopg reacts to the cancellation by cancelling the query on the server
-  and waiting for the answer, so the connection returns to the pool usable.
+- `AsyncDeadline` cancels the awaiting task (a `call_later` timer). psycopg reacts to the
+  cancellation by cancelling the query on the server and waiting for the answer, so the
+  connection returns to the pool usable; if that takes longer than `CANCEL_GRACE`, the task
+  is cancelled once more and psycopg closes the connection.
 - `Deadline` cannot interrupt the caller's thread. A watchdog thread (one per driver,
   started on first use) cancels the query through libpq's cancel channel and, if the
-  server does not answer, shuts the socket down so the blocked call fails at once. The
+  call has not returned `CANCEL_GRACE` later, shuts the socket down so it fails at once. The
   connection is then closed, since a cancel request may still be on its way to the next
   request on it; the pool replaces it.
 
@@ -33,7 +34,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 import psycopg
 
-from .pg_common import CLIENT_GRACE
+from .pg_common import CANCEL_GRACE
 
 T = TypeVar("T")
 
@@ -52,17 +53,62 @@ class AsyncDeadline:
         """`await fn(*args)`, cancelled after `limit` seconds (None: no limit)."""
         if limit is None:
             return await fn(*args)
+        task = asyncio.current_task()
+        assert task is not None, "AsyncDeadline.run needs a running task"
+        expiry = _Expiry(task, asyncio.get_running_loop(), limit)
         try:
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(limit):
-                    return await fn(*args)
-            return await asyncio.wait_for(fn(*args), limit)
-        except asyncio.TimeoutError:
+            result = await fn(*args)
+        except asyncio.CancelledError:
+            if not expiry.cancels:
+                raise
             fired.append(True)
-            raise
+            if expiry.take_back():
+                raise  # cancelled by someone else as well: that cancellation goes on
+            raise asyncio.TimeoutError() from None
+        finally:
+            expiry.disarm()
+        if expiry.cancels:
+            expiry.take_back()  # `fn` finished anyway: the task must not stay marked as cancelled
+        return result
 
     async def aclose(self) -> None:
         """Nothing to stop: the event loop does the watching."""
+
+
+class _Expiry:
+    """Cancels a task at its deadline, and once more CANCEL_GRACE seconds later if it is still running.
+
+    psycopg answers the first cancellation by sending a cancel request and waiting for the
+    query to end (up to 5 s each, ten seconds on a network that stopped answering); a second
+    cancellation makes it close the connection at once, and the pool replaces it.
+    """
+
+    def __init__(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop, limit: float) -> None:
+        self.task = task
+        self.loop = loop
+        self.cancels = 0
+        self.handle = loop.call_later(limit, self.fire)
+
+    def fire(self) -> None:
+        self.cancels += 1
+        self.task.cancel()
+        if self.cancels == 1:
+            self.handle = self.loop.call_later(CANCEL_GRACE, self.fire)
+
+    def disarm(self) -> None:
+        self.handle.cancel()
+
+    def take_back(self) -> bool:
+        """Withdraw this expiry's cancellations; True if the task was also cancelled by someone else.
+
+        Before Python 3.11 a task does not count its cancellations: another one arriving in the
+        same moment is then reported as the timeout.
+        """
+        if sys.version_info < (3, 11):
+            return False
+        for _ in range(self.cancels):
+            self.task.uncancel()
+        return self.task.cancelling() > 0
 
 
 class Deadline:
@@ -153,10 +199,12 @@ class _Watchdog:
         conn: psycopg.Connection[Any] = entry[1]
         if key not in self._armed:
             return  # finished in the meantime
-        # A failed cancel is not final: the socket shutdown below is the fallback.
+        # Counted from the request's deadline, not from this thread's start (up to a TICK later).
+        deadline = entry[0] + CANCEL_GRACE
+        # A failed cancel is not final: the socket shutdown below is the fallback, due
+        # CANCEL_GRACE after the deadline whatever the cancel request does meanwhile.
         with contextlib.suppress(Exception):
-            conn.cancel_safe(timeout=CLIENT_GRACE * 2)
-        deadline = time.monotonic() + CLIENT_GRACE * 2
+            conn.cancel_safe(timeout=max(0.05, deadline - time.monotonic()))
         while key in self._armed and time.monotonic() < deadline:
             time.sleep(0.02)
         if key in self._armed:

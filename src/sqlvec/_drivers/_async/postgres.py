@@ -69,6 +69,7 @@ from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
 from ..base import Hit
+from ..pg_checkout import AsyncCheckout
 from ..pg_deadline import AsyncDeadline
 from ..pgsql import PgSQL, spec_to_json
 
@@ -96,8 +97,12 @@ class AsyncPostgresDriver:
         self._oids: Dict[str, Optional[int]] = {}
         # Bounds each request on the client (pg_deadline: task cancellation async, a watchdog thread sync).
         self._deadline = AsyncDeadline()
+        # Takes and gives back connections (pg_checkout: the sync side survives a Ctrl-C meanwhile).
+        self._checkout = AsyncCheckout()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
+        # [the pool's last failed connect], [None] once one succeeds: names a server that is down.
+        self._connect_error: List[Optional[Exception]] = [None]
 
     @classmethod
     def from_url(
@@ -144,6 +149,7 @@ class AsyncPostgresDriver:
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
                 configure=self._configure,
+                connection_class=_recording_connections(self._connect_error),
                 check=self._check if config.health_check else None,
                 name="sqlvec",
                 open=False,
@@ -179,6 +185,7 @@ class AsyncPostgresDriver:
         if pool is not None:
             await pool.close()
         await self._deadline.aclose()
+        await self._checkout.aclose()
 
     # -- the request runner --------------------------------------------------------------
 
@@ -205,6 +212,7 @@ class AsyncPostgresDriver:
         while True:
             attempt += 1
             fired: List[bool] = []
+            committing: List[bool] = []
             try:
                 # getconn/putconn rather than pool.connection(): the latter also enters the
                 # connection's own context, whose commit or rollback is a no-op for the work
@@ -212,17 +220,19 @@ class AsyncPostgresDriver:
                 # microseconds per call. putconn still rolls back anything left open and
                 # replaces a broken or closed connection; a caller's own work (run()) keeps
                 # the connection's context, so what it leaves open is committed as before.
-                conn = await pool.getconn()
+                conn = await self._checkout.get(pool)
                 try:
                     # Typed here: mypy loses the T of a generic method passed on as an argument.
                     result: T = await self._deadline.run(
-                        conn, limit, fired, self._attempt, conn, work, transaction, own_context
+                        conn, limit, fired, self._attempt, conn, work, transaction, own_context, committing
                     )
                     return result
                 finally:
-                    await pool.putconn(conn)
+                    await self._checkout.put(pool, conn)
             except Exception as exc:
-                losses = await self._retry_or_raise(exc, attempt, losses, bool(fired), idempotent, table)
+                losses = await self._retry_or_raise(
+                    exc, attempt, losses, bool(fired), idempotent, table, committing=bool(committing)
+                )
 
     async def _retry_or_raise(
         self,
@@ -233,6 +243,7 @@ class AsyncPostgresDriver:
         idempotent: bool,
         table: Optional[str],
         may_retry: bool = True,
+        committing: bool = False,
     ) -> int:
         """After a failed attempt: back off and return the sessions lost so far, or raise the sqlvec error."""
         failure = failure_of(exc)
@@ -248,7 +259,7 @@ class AsyncPostgresDriver:
             return losses
         if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
             self._collections.pop(table, None)
-        raise translate(exc, self.settings, table, timed_out, losses) from exc
+        raise translate(exc, self.settings, table, timed_out, losses, committing, self._connect_error[0]) from exc
 
     async def run(
         self,
@@ -270,15 +281,20 @@ class AsyncPostgresDriver:
         work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
         transaction: bool,
         own_context: bool = False,
+        committing: Optional[List[bool]] = None,
     ) -> T:
+        """One try of `work`; appends True to `committing` once only the COMMIT is left to do."""
         if own_context:
             async with conn:
-                return await self._attempt(conn, work, transaction)
+                return await self._attempt(conn, work, transaction, committing=committing)
         if not transaction:
             return await work(conn)
+        committing = [] if committing is None else committing
         async with conn.transaction():
             if not self.sql.cockroach:
-                return await work(conn)
+                result = await work(conn)
+                committing.append(True)  # the block's exit sends COMMIT
+                return result
             # CockroachDB's protocol: on 40001 roll back to the savepoint and run the work
             # again inside the same transaction, keeping its place in the queue.
             await conn.execute(self.sql.savepoint)
@@ -287,6 +303,7 @@ class AsyncPostgresDriver:
                 try:
                     result = await work(conn)
                     await conn.execute(self.sql.release_savepoint)
+                    committing.append(True)
                     return result
                 except psycopg.errors.SerializationFailure:
                     retry += 1
@@ -527,7 +544,7 @@ class AsyncPostgresDriver:
                 # its snapshot) open, until the rows run out or the generator is closed; either
                 # way the transaction ends (rolled back if left early) before the pool takes
                 # the connection back, so nothing of the stream outlives it.
-                async with pool.connection() as conn, conn.transaction():
+                async with self._checkout.connection(pool) as conn, conn.transaction():
                     statement, params = await self._deadline.run(conn, limit, fired, prepare, conn)
                     async with conn.cursor(name=cursor_name(), binary=True) as cur:
                         await self._deadline.run(conn, limit, fired, cur.execute, statement, params)
@@ -583,6 +600,26 @@ class AsyncPostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             await stream.aclose()
+
+
+def _recording_connections(last_error: List[Optional[Exception]]) -> type[psycopg.AsyncConnection[Any]]:
+    """A connection class for the pool that keeps its last failed connect in `last_error[0]` (None after a success).
+
+    It holds that list, not the driver: the pool it is given to must not keep the driver alive.
+    """
+
+    class RecordingConnection(psycopg.AsyncConnection[Any]):
+        @classmethod
+        async def connect(cls, conninfo: str = "", **kwargs: Any) -> Any:
+            try:
+                conn = await super().connect(conninfo, **kwargs)
+            except Exception as exc:
+                last_error[0] = exc
+                raise
+            last_error[0] = None
+            return conn
+
+    return RecordingConnection
 
 
 async def _lock_catalog(conn: psycopg.AsyncConnection[Any], sql: PgSQL) -> None:

@@ -71,6 +71,7 @@ from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
 from ..base import Hit
+from ..pg_checkout import Checkout
 from ..pg_deadline import Deadline
 from ..pgsql import PgSQL, spec_to_json
 
@@ -94,8 +95,12 @@ class PostgresDriver:
         self._oids: Dict[str, Optional[int]] = {}
         # Bounds each request on the client (pg_deadline: task cancellation async, a watchdog thread sync).
         self._deadline = Deadline()
+        # Takes and gives back connections (pg_checkout: the sync side survives a Ctrl-C meanwhile).
+        self._checkout = Checkout()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
+        # [the pool's last failed connect], [None] once one succeeds: names a server that is down.
+        self._connect_error: List[Optional[Exception]] = [None]
 
     @classmethod
     def from_url(
@@ -140,6 +145,7 @@ class PostgresDriver:
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
                 configure=self._configure,
+                connection_class=_recording_connections(self._connect_error),
                 check=self._check if config.health_check else None,
                 name="sqlvec",
                 open=False,
@@ -175,6 +181,7 @@ class PostgresDriver:
         if pool is not None:
             pool.close()
         self._deadline.close()
+        self._checkout.close()
 
     # -- the request runner --------------------------------------------------------------
 
@@ -201,6 +208,7 @@ class PostgresDriver:
         while True:
             attempt += 1
             fired: List[bool] = []
+            committing: List[bool] = []
             try:
                 # getconn/putconn rather than pool.connection(): the latter also enters the
                 # connection's own context, whose commit or rollback is a no-op for the work
@@ -208,17 +216,19 @@ class PostgresDriver:
                 # microseconds per call. putconn still rolls back anything left open and
                 # replaces a broken or closed connection; a caller's own work (run()) keeps
                 # the connection's context, so what it leaves open is committed as before.
-                conn = pool.getconn()
+                conn = self._checkout.get(pool)
                 try:
                     # Typed here: mypy loses the T of a generic method passed on as an argument.
                     result: T = self._deadline.run(
-                        conn, limit, fired, self._attempt, conn, work, transaction, own_context
+                        conn, limit, fired, self._attempt, conn, work, transaction, own_context, committing
                     )
                     return result
                 finally:
-                    pool.putconn(conn)
+                    self._checkout.put(pool, conn)
             except Exception as exc:
-                losses = self._retry_or_raise(exc, attempt, losses, bool(fired), idempotent, table)
+                losses = self._retry_or_raise(
+                    exc, attempt, losses, bool(fired), idempotent, table, committing=bool(committing)
+                )
 
     def _retry_or_raise(
         self,
@@ -229,6 +239,7 @@ class PostgresDriver:
         idempotent: bool,
         table: Optional[str],
         may_retry: bool = True,
+        committing: bool = False,
     ) -> int:
         """After a failed attempt: back off and return the sessions lost so far, or raise the sqlvec error."""
         failure = failure_of(exc)
@@ -244,7 +255,7 @@ class PostgresDriver:
             return losses
         if table is not None and isinstance(exc, psycopg.errors.UndefinedTable):
             self._collections.pop(table, None)
-        raise translate(exc, self.settings, table, timed_out, losses) from exc
+        raise translate(exc, self.settings, table, timed_out, losses, committing, self._connect_error[0]) from exc
 
     def run(
         self,
@@ -266,15 +277,20 @@ class PostgresDriver:
         work: Callable[[psycopg.Connection[Any]], T],
         transaction: bool,
         own_context: bool = False,
+        committing: Optional[List[bool]] = None,
     ) -> T:
+        """One try of `work`; appends True to `committing` once only the COMMIT is left to do."""
         if own_context:
             with conn:
-                return self._attempt(conn, work, transaction)
+                return self._attempt(conn, work, transaction, committing=committing)
         if not transaction:
             return work(conn)
+        committing = [] if committing is None else committing
         with conn.transaction():
             if not self.sql.cockroach:
-                return work(conn)
+                result = work(conn)
+                committing.append(True)  # the block's exit sends COMMIT
+                return result
             # CockroachDB's protocol: on 40001 roll back to the savepoint and run the work
             # again inside the same transaction, keeping its place in the queue.
             conn.execute(self.sql.savepoint)
@@ -283,6 +299,7 @@ class PostgresDriver:
                 try:
                     result = work(conn)
                     conn.execute(self.sql.release_savepoint)
+                    committing.append(True)
                     return result
                 except psycopg.errors.SerializationFailure:
                     retry += 1
@@ -523,7 +540,7 @@ class PostgresDriver:
                 # its snapshot) open, until the rows run out or the generator is closed; either
                 # way the transaction ends (rolled back if left early) before the pool takes
                 # the connection back, so nothing of the stream outlives it.
-                with pool.connection() as conn, conn.transaction():
+                with self._checkout.connection(pool) as conn, conn.transaction():
                     statement, params = self._deadline.run(conn, limit, fired, prepare, conn)
                     with conn.cursor(name=cursor_name(), binary=True) as cur:
                         self._deadline.run(conn, limit, fired, cur.execute, statement, params)
@@ -579,6 +596,26 @@ class PostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             stream.close()
+
+
+def _recording_connections(last_error: List[Optional[Exception]]) -> type[psycopg.Connection[Any]]:
+    """A connection class for the pool that keeps its last failed connect in `last_error[0]` (None after a success).
+
+    It holds that list, not the driver: the pool it is given to must not keep the driver alive.
+    """
+
+    class RecordingConnection(psycopg.Connection[Any]):
+        @classmethod
+        def connect(cls, conninfo: str = "", **kwargs: Any) -> Any:
+            try:
+                conn = super().connect(conninfo, **kwargs)
+            except Exception as exc:
+                last_error[0] = exc
+                raise
+            last_error[0] = None
+            return conn
+
+    return RecordingConnection
 
 
 def _lock_catalog(conn: psycopg.Connection[Any], sql: PgSQL) -> None:
