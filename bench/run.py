@@ -1,4 +1,4 @@
-"""Run the benchmarks (`nox -s bench`): codegen, then sqlite and postgres if their scripts exist."""
+"""Run the benchmarks (`nox -s bench`): codegen, then sqlite, postgres and langchain if their scripts exist."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("codegen", "sqlite", "postgres")
+BENCHES = ("codegen", "sqlite", "postgres", "langchain")
 
 
 def script(name: str) -> Path:
