@@ -15,7 +15,7 @@ from .errors import MissingExtraError
 try:
     from langchain_core.embeddings import Embeddings
     from langchain_core.vectorstores import VectorStore
-except ImportError as exc:  # pragma: no cover - the extra is installed wherever the tests run
+except ImportError as exc:
     raise MissingExtraError("langchain", "langchain-core", "sqlvec.langchain") from exc
 
 from ._async.langchain import AsyncLangChainMethods

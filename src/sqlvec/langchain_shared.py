@@ -12,7 +12,7 @@ from .models import check_distance
 try:
     from langchain_core.documents import Document
     from langchain_core.vectorstores import VectorStore as LangChainVectorStore
-except ImportError as exc:  # pragma: no cover - the extra is installed wherever the tests run
+except ImportError as exc:
     raise MissingExtraError("langchain", "langchain-core", "sqlvec.langchain") from exc
 
 from ._async.engine import AsyncEngine

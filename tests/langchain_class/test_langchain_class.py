@@ -236,3 +236,14 @@ def test_sqlvec_imports_no_langchain() -> None:
     code = "import sqlvec, sqlvec._async, sqlvec._sync, sys; print(sorted(m for m in sys.modules if 'langchain' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_without_langchain_core_the_error_names_the_extra() -> None:
+    """`import sqlvec.langchain` with langchain-core missing: MissingExtraError with the install line."""
+    code = (
+        "import sys; sys.modules['langchain_core'] = None\n"
+        "import sqlvec\n"
+        "try:\n    import sqlvec.langchain\nexcept sqlvec.MissingExtraError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert "pip install 'sqlvec[langchain]'" in out.stdout
