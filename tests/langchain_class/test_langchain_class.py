@@ -15,7 +15,7 @@ import pytest_asyncio
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from sqlvec import AsyncEngine, Engine, HashEmbedding, InvalidArgumentError
+from sqlvec import AsyncEngine, Engine, HashEmbedding, InvalidArgumentError, StoreClosedError
 from sqlvec.langchain import SqlvecVectorStore
 
 #: Hand-picked unit vectors, so that every distance and relevance can be checked by hand.
@@ -247,3 +247,24 @@ def test_without_langchain_core_the_error_names_the_extra() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert "pip install 'sqlvec[langchain]'" in out.stdout
+
+
+@pytest.mark.asyncio
+async def test_search_by_vector_and_closing_each_half(engine_url: str) -> None:
+    """By-vector searches in both halves; close() ends the sync half only, aclose() the async one."""
+    store = await SqlvecVectorStore.afrom_texts(
+        ["x", "y", "xy"], TableEmbeddings(), ids=["x", "y", "xy"], url=engine_url
+    )
+    try:
+        assert [d.id for d in store.similarity_search_by_vector([0.0, 1.0], k=2)] == ["y", "xy"]
+        hits = await store.asimilarity_search_with_score_by_vector([1.0, 0.0], k=2, filter={})
+        assert [(d.id, round(s, 6)) for d, s in hits] == [("x", 0.0), ("xy", 0.4)]  # cosine: 1 - 0.6
+        store.close()
+        with pytest.raises(StoreClosedError):
+            store.similarity_search_by_vector([0.0, 1.0], k=1)
+        assert [d.id for d in await store.asimilarity_search_by_vector([0.0, 1.0], k=1)] == ["y"]
+    finally:
+        store.close()
+        await store.aclose()
+    with pytest.raises(StoreClosedError):
+        await store.asimilarity_search_by_vector([0.0, 1.0], k=1)
