@@ -98,6 +98,9 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmark unawait against libcst parsing, unasync and unasyncd, and sqlvec against its alternatives."""
     install_project(session, "bench", "test")
+    # langchain-postgres (bench group) pins pgvector<0.4 and pip downgrades it; sqlvec needs 0.4+,
+    # and langchain-postgres runs with it (tried: 0.5.1), so sqlvec's floor is put back.
+    session.install("pgvector>=0.4")
     session.run("python", "bench/run.py", *session.posargs)
 
 

@@ -1,4 +1,4 @@
-"""Run the benchmarks (`nox -s bench`): codegen (synthetic and a real tree), then sqlite and postgres."""
+"""Run the benchmarks (`nox -s bench`): codegen (synthetic and a real tree), sqlite, postgres, langchain."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ SCRIPTS = {
     "codegen-es": ("codegen", ["--tree", "elasticsearch"]),
     "sqlite": ("sqlite", []),
     "postgres": ("postgres", []),
+    "langchain": ("langchain", []),
 }
 BENCHES = tuple(SCRIPTS)
 

@@ -92,11 +92,12 @@ _DUNDERS = frozenset(
 )
 
 
-def _public(cls: type) -> Dict[str, Any]:
-    """Public members (and the dunders unawait renames) of a class and its sqlvec bases."""
+def _public(cls: type, shared: Tuple[type, ...] = ()) -> Dict[str, Any]:
+    """Public members (and the dunders unawait renames) of a class and its sqlvec bases, but
+    those of `shared` bases (written once for both twins, such as the LangChain halves' base)."""
     members: Dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
-        if not klass.__module__.startswith("sqlvec"):
+        if not klass.__module__.startswith("sqlvec") or klass in shared:
             continue
         for name, value in vars(klass).items():
             if not name.startswith("_") or name in _DUNDERS:
@@ -143,12 +144,12 @@ def _function(value: Any) -> Tuple[str, Any]:
     return "", value
 
 
-def _stub(cls: type) -> str:
+def _stub(cls: type, shared: Tuple[type, ...] = ()) -> str:
     """The class's public surface as source text: signatures with `...` bodies, attributes by name."""
     lines = ["from __future__ import annotations", "", f"class {cls.__name__}:"]
-    if "__init__" not in _public(cls):
+    if "__init__" not in _public(cls, shared):
         lines.append("    def __init__(self) -> None: ...")  # object's: the same as a written one
-    for name, value in sorted(_public(cls).items()):
+    for name, value in sorted(_public(cls, shared).items()):
         decorator, fn = _function(value)
         if not inspect.isfunction(fn):
             lines.append(f"    {name} = ...")
@@ -178,10 +179,10 @@ def _surface(source: str) -> List[Tuple[str, str]]:
     return surface
 
 
-def _defaults(cls: type) -> Dict[str, Dict[str, Any]]:
+def _defaults(cls: type, shared: Tuple[type, ...] = ()) -> Dict[str, Dict[str, Any]]:
     """Per member, the default value of each parameter that has one."""
     found: Dict[str, Dict[str, Any]] = {}
-    for name, value in _public(cls).items():
+    for name, value in _public(cls, shared).items():
         fn = _function(value)[1]
         if inspect.isfunction(fn):
             found[name] = {
@@ -209,16 +210,18 @@ def test_every_async_class_has_a_twin() -> None:
 @pytest.mark.parametrize("async_cls, sync_cls", TWINS, ids=[f"{a.__module__}.{a.__name__}" for a, _ in TWINS])
 def test_the_sync_twin_has_the_same_public_surface(async_cls: type, sync_cls: type) -> None:
     """Names, parameters and annotations as unawait converts them; defaults as values."""
-    stub = _stub(async_cls)
+    # A base both twins inherit is one class, not a pair: nothing of it is converted.
+    shared = tuple(klass for klass in async_cls.__mro__ if klass in sync_cls.__mro__)
+    stub = _stub(async_cls, shared)
     converted = _surface(unawait.generate_module(stub, CONFIG, project=PROJECT))
     # The converted stub keeps the order of the async one: position gives each sync name its async name.
     sync_name = {before: after for (before, _), (after, _) in zip(_surface(stub), converted)}
     expected = dict(converted)
-    actual = dict(_surface(_stub(sync_cls)))
+    actual = dict(_surface(_stub(sync_cls, shared)))
     for name in sorted(set(expected) | set(actual)):
         assert name in actual, f"{sync_cls.__name__} lacks {name} (the twin of {async_cls.__name__}'s)"
         assert name in expected, f"{sync_cls.__name__}.{name} has no twin in {async_cls.__name__}"
         assert actual[name] == expected[name], f"{sync_cls.__name__}.{name} differs from its async twin"
-    sync_defaults = _defaults(sync_cls)
-    for name, defaults in _defaults(async_cls).items():
+    sync_defaults = _defaults(sync_cls, shared)
+    for name, defaults in _defaults(async_cls, shared).items():
         assert sync_defaults[sync_name[name]] == defaults, f"{sync_cls.__name__}.{sync_name[name]}: other defaults"

@@ -1,0 +1,157 @@
+"""One half of `sqlvec.langchain.SqlvecVectorStore`: LangChain's methods over one sqlvec store (async written, sync generated)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar
+
+from langchain_core.documents import Document
+
+from ..embeddings import Embeddings
+from ..errors import InvalidArgumentError
+from ..langchain_shared import LangChainShared, coerce_ids, relevance_score_fn, search_filter, to_langchain
+from .vectorstore import AsyncVectorStore
+
+_Methods = TypeVar("_Methods", bound="AsyncLangChainMethods")
+
+
+class AsyncLangChainMethods(LangChainShared):
+    """LangChain's VectorStore methods over this half's sqlvec store, run on the caller's thread or event loop."""
+
+    def _aopen(self) -> AsyncVectorStore:
+        """The store these methods use; an error that says what to pass if there is none."""
+        if self._astore is None:
+            if True:  # ASYNC
+                raise InvalidArgumentError(
+                    "this store has no async engine: build it with from_url(...) or pass async_engine= to call async methods"
+                )
+            else:
+                raise InvalidArgumentError(
+                    "this store has no sync engine: build it with from_url(...) or pass engine= to call sync methods"
+                )
+        return self._astore
+
+    async def aclose(self) -> None:
+        """Close the store; the engine too if from_url opened it (the other half's engine stays open)."""
+        if self._astore is not None:
+            await self._astore.aclose()
+            if self._owns_engines:
+                await self._astore.engine.aclose()
+
+    async def ainit_collection(self, vector_dimension: int, distance: str = "cosine") -> None:
+        """Create the collection if it does not exist (CollectionMismatchError if it differs)."""
+        store = self._aopen()
+        await store.engine.ainit_vectorstore_table(
+            store.collection_name, vector_dimension=vector_dimension, distance=distance
+        )
+        self._distance = distance
+
+    # -- writes ----------------------------------------------------------------------
+
+    async def aadd_texts(
+        self,
+        texts: Iterable[str],
+        metadatas: Optional[List[Dict[str, Any]]] = None,
+        *,
+        ids: Optional[List[str]] = None,
+        **kwargs: Any,
+    ) -> List[str]:
+        """Embed and upsert texts in one transaction; missing ids are generated, numbers become str."""
+        if kwargs:
+            names = ", ".join(sorted(kwargs))
+            raise InvalidArgumentError(f"unknown keyword argument(s) for adding texts: {names}", names)
+        return await self._aopen().aadd_texts(texts, metadatas, coerce_ids(ids))
+
+    async def aadd_documents(self, documents: List[Document], **kwargs: Any) -> List[str]:
+        """Upsert Documents; ids from `ids=` or else from each Document.id (None: generated)."""
+        ids = kwargs.pop("ids", None)
+        if ids is None:
+            ids = [doc.id for doc in documents]
+        return await self.aadd_texts(
+            [doc.page_content for doc in documents], [doc.metadata for doc in documents], ids=ids, **kwargs
+        )
+
+    async def adelete(self, ids: Optional[List[str]] = None, **kwargs: Any) -> Optional[bool]:
+        """Delete by ids and/or `filter=`; unknown ids are no error. No ids and no filter is an error:
+        pass `filter={}` to delete every document."""
+        where = search_filter(kwargs)
+        if ids is None and where is None:
+            raise InvalidArgumentError(
+                "deleting without ids would delete every document: pass ids, or filter={} to really delete them all"
+            )
+        await self._aopen().adelete(coerce_ids(ids), where)
+        return True
+
+    # -- reads -----------------------------------------------------------------------
+
+    async def aget_by_ids(self, ids: Sequence[str], /) -> List[Document]:
+        """The documents with these ids, in the order asked; unknown ids are skipped."""
+        found = await self._aopen().aget_by_ids(coerce_ids(ids) or [])
+        return [to_langchain(doc) for doc in found]
+
+    async def asimilarity_search_with_score_by_vector(
+        self, embedding: List[float], k: int = 4, **kwargs: Any
+    ) -> List[Tuple[Document, float]]:
+        """The k documents nearest to a vector with their distances (lower is closer); `filter=` narrows."""
+        where = search_filter(kwargs)
+        hits = await self._aopen().asimilarity_search_with_score_by_vector(embedding, k, where)
+        return [(to_langchain(doc), score) for doc, score in hits]
+
+    async def asimilarity_search_by_vector(self, embedding: List[float], k: int = 4, **kwargs: Any) -> List[Document]:
+        """The k documents nearest to a vector, nearest first; `filter=` narrows."""
+        hits = await self.asimilarity_search_with_score_by_vector(embedding, k, **kwargs)
+        return [doc for doc, _ in hits]
+
+    async def asimilarity_search_with_score(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> List[Tuple[Document, float]]:
+        """The k documents nearest to a query with their distances (lower is closer); `filter=` narrows."""
+        where = search_filter(kwargs)
+        hits = await self._aopen().asimilarity_search_with_score(query, k, where)
+        return [(to_langchain(doc), score) for doc, score in hits]
+
+    async def asimilarity_search(self, query: str, k: int = 4, **kwargs: Any) -> List[Document]:
+        """The k documents nearest to a query, nearest first; `filter=` narrows."""
+        hits = await self.asimilarity_search_with_score(query, k, **kwargs)
+        return [doc for doc, _ in hits]
+
+    async def _asimilarity_search_with_relevance_scores(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> List[Tuple[Document, float]]:
+        """LangChain's hook: hits with relevance in [0, 1] by the collection's distance (read once)."""
+        if self._distance is None:
+            store = self._aopen()
+            info = await store.engine.driver.collection_info(store.collection_name)
+            self._distance = info.distance
+        relevance = relevance_score_fn(self._distance)
+        hits = await self.asimilarity_search_with_score(query, k, **kwargs)
+        return [(doc, relevance(score)) for doc, score in hits]
+
+    # -- construction ----------------------------------------------------------------
+
+    @classmethod
+    async def afrom_texts(
+        cls: Type[_Methods],
+        texts: List[str],
+        embedding: Embeddings,
+        metadatas: Optional[List[Dict[str, Any]]] = None,
+        *,
+        ids: Optional[List[str]] = None,
+        **kwargs: Any,
+    ) -> _Methods:
+        """A store over `url=` (required) holding these texts; the collection (`collection_name=`,
+        default "langchain"; `distance=`, default "cosine") is created with the embeddings' dimension."""
+        url = kwargs.pop("url", None)
+        if not isinstance(url, str):
+            raise InvalidArgumentError(f"building a store from texts needs url= (a database URL), got {url!r}", url)
+        collection_name = kwargs.pop("collection_name", "langchain")
+        distance = kwargs.pop("distance", "cosine")
+        texts = list(texts)
+        if not texts:
+            raise InvalidArgumentError(
+                "building a store from texts needs at least one text: its embedding sets the dimension"
+            )
+        vectors = await embedding.aembed_documents(texts)
+        store = cls.from_url(url, embedding, collection_name=collection_name, **kwargs)
+        await store.ainit_collection(len(vectors[0]), distance)
+        await store._aopen().aadd_embeddings(texts, vectors, metadatas, coerce_ids(ids))
+        return store
