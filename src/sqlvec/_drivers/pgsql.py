@@ -251,7 +251,13 @@ class PgSQL:
     # -- search ----------------------------------------------------------------------
 
     def search(
-        self, table: str, distance: str, node: Optional[Filter], k: Optional[int], strict: bool = False
+        self,
+        table: str,
+        distance: str,
+        node: Optional[Filter],
+        k: Optional[int],
+        strict: bool = False,
+        with_vectors: bool = False,
     ) -> Tuple[str, List[Any]]:
         """Nearest rows first; params: the query vector first, then the filter's, then k.
 
@@ -260,6 +266,7 @@ class PgSQL:
         every matching row in distance order (for a server-side cursor). strict sorts the k
         rows again on the server, for a cursor over an index scan whose order is relaxed
         (ivfflat's iterative scan), where the client cannot sort what it has not fetched.
+        with_vectors adds each row's stored embedding as a sixth column.
         """
         op = OPERATORS[check_distance(distance)]
         sql, filter_params = self.where(node)
@@ -269,7 +276,7 @@ class PgSQL:
         if k is not None:
             limit = " LIMIT %s"
         text = (
-            f"SELECT id, content, metadata, embedding {op} {vector} AS distance, tableoid::int8 "
+            f"SELECT id, content, metadata, embedding {op} {vector} AS distance, tableoid::int8{', embedding' if with_vectors else ''} "
             f"FROM {quote_identifier(table)} WHERE {sql} ORDER BY distance{limit}"
         )
         if k is not None:
