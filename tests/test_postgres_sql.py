@@ -90,6 +90,18 @@ def test_filters_bind_keys_and_values() -> None:
     assert 'COLLATE "C"' not in CRDB.where(node)[0]
 
 
+def test_like_is_bound_escaped_and_folds_ascii_only_for_ilike() -> None:
+    sql, params = PG.where(parse_filter({"a": {"$like": "50\\%_x'; --"}}))
+    assert "x'" not in sql and "LIKE %s ESCAPE '\\'" in sql and 'COLLATE "C"' in sql
+    assert params == ["a", "a", "50\\%_x'; --"]
+    sql, params = PG.where(parse_filter({"a": {"$ilike": "AbÉ%"}}))
+    # translate() lowers A-Z whatever the database's locale; ILIKE would follow it.
+    assert "ILIKE" not in sql and "translate(" in sql and params[-1] == "abÉ%"
+    sql, params = PG.where(parse_filter({"a.b": {"$exists": True}}))
+    assert sql == "((metadata -> %s::text -> %s::text) IS NOT NULL)" and params == ["a", "b"]
+    assert 'COLLATE "C"' not in CRDB.where(parse_filter({"a": {"$like": "x"}}))[0]
+
+
 def test_a_long_in_list_is_one_array_parameter() -> None:
     # One containment test per value decompressed the row's metadata once per value: a
     # 3,000-value $in over a 1 MB row took a backend to 3 GB.

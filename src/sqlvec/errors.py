@@ -57,7 +57,7 @@ class UnknownFilterOperatorError(InvalidFilterError):
 
     def __init__(self, operator: str) -> None:
         super().__init__(
-            f"unknown filter operator {operator!r}; supported: $eq $ne $lt $lte $gt $gte $in $nin $and $or $not",
+            f"unknown filter operator {operator!r}; supported: $eq $ne $lt $lte $gt $gte $in $nin $like $ilike $exists $between $and $or $not",
             operator,
         )
 

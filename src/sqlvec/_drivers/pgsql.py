@@ -13,7 +13,7 @@ import math
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import InvalidArgumentError
-from ..filters import Filter, FilterCompiler, Scalar
+from ..filters import Filter, FilterCompiler, Scalar, like_pattern
 from ..identifiers import quote_identifier
 from ..models import IndexSpec, check_distance
 
@@ -113,6 +113,26 @@ class JsonbFilterCompiler(FilterCompiler):
             return f"COALESCE(({path}) IN (SELECT jsonb_array_elements(%s::jsonb)), FALSE)"
         params.append([json.dumps(value) for value in values])
         return f"COALESCE(({path}) = ANY(%s::jsonb[]), FALSE)"
+
+    def exists(self, key: Tuple[str, ...], params: List[Any]) -> str:
+        # `->` gives SQL NULL only for a missing key (a JSON null is the jsonb 'null').
+        return f"(({self._path(key, params)}) IS NOT NULL)"
+
+    def like(self, key: Tuple[str, ...], pattern: str, ignore_case: bool, params: List[Any]) -> str:
+        # LIKE with an explicit escape, and $ilike as LIKE over ASCII-lowered text rather
+        # than ILIKE, whose case folding follows the database's locale: A-Z only, as on SQLite.
+        typ = self._path(key, params)
+        text = f"({self._path(key, params)} #>> '{{}}')"
+        if ignore_case:
+            text = f"translate({text}, '{_UPPER}', '{_LOWER}')"
+        params.append(like_pattern(pattern, ignore_case))
+        return (
+            f"(CASE WHEN jsonb_typeof({typ}) = 'string' THEN {text}{self.collate} LIKE %s ESCAPE '\\' ELSE FALSE END)"
+        )
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
 class PgSQL:
