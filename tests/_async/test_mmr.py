@@ -150,3 +150,27 @@ async def test_mmr_refuses_a_bad_filter_and_answers_k_0(spread: AsyncVectorStore
         await spread.amax_marginal_relevance_search("x", filter={"a": {"$regex": "x"}})
     assert await spread.amax_marginal_relevance_search("x", k=0) == []
     assert await spread.amax_marginal_relevance_search_by_vector(QUERY, k=0, fetch_k=0) == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", ["hnsw", "ivfflat"])
+async def test_mmr_with_a_vector_index(spread: AsyncVectorStore, kind: str) -> None:
+    if kind == "hnsw":
+        pytest.importorskip("usearch")  # the SQLite index
+    elif spread.engine.driver.dialect != "postgresql":
+        pytest.skip("ivfflat is a PostgreSQL index")
+    await spread.aapply_vector_index(kind=kind, lists=1 if kind == "ivfflat" else None)
+    docs = await spread.amax_marginal_relevance_search_by_vector(QUERY, k=3, fetch_k=4)
+    assert _ids(docs) == MMR_ORDER
+
+
+@pytest.mark.asyncio
+async def test_a_large_choice_off_the_loop_picks_the_same(
+    spread: AsyncVectorStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlvec._async import vectorstore
+
+    # Every choice counts as large: the async store hands it to a worker thread.
+    monkeypatch.setattr(vectorstore, "OFFLOAD_MMR_WORK", 0, raising=False)
+    docs = await spread.amax_marginal_relevance_search_by_vector(QUERY, k=3, fetch_k=4)
+    assert _ids(docs) == MMR_ORDER

@@ -142,3 +142,25 @@ def test_mmr_refuses_a_bad_filter_and_answers_k_0(spread: VectorStore) -> None:
         spread.max_marginal_relevance_search("x", filter={"a": {"$regex": "x"}})
     assert spread.max_marginal_relevance_search("x", k=0) == []
     assert spread.max_marginal_relevance_search_by_vector(QUERY, k=0, fetch_k=0) == []
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivfflat"])
+def test_mmr_with_a_vector_index(spread: VectorStore, kind: str) -> None:
+    if kind == "hnsw":
+        pytest.importorskip("usearch")  # the SQLite index
+    elif spread.engine.driver.dialect != "postgresql":
+        pytest.skip("ivfflat is a PostgreSQL index")
+    spread.apply_vector_index(kind=kind, lists=1 if kind == "ivfflat" else None)
+    docs = spread.max_marginal_relevance_search_by_vector(QUERY, k=3, fetch_k=4)
+    assert _ids(docs) == MMR_ORDER
+
+
+def test_a_large_choice_off_the_loop_picks_the_same(
+    spread: VectorStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlvec._sync import vectorstore
+
+    # Every choice counts as large: the async store hands it to a worker thread.
+    monkeypatch.setattr(vectorstore, "OFFLOAD_MMR_WORK", 0, raising=False)
+    docs = spread.max_marginal_relevance_search_by_vector(QUERY, k=3, fetch_k=4)
+    assert _ids(docs) == MMR_ORDER
