@@ -117,7 +117,7 @@ def test_filters_bind_keys_and_values() -> None:
 
 def test_like_is_bound_escaped_and_folds_ascii_only_for_ilike() -> None:
     sql, params = PG.where(parse_filter({"a": {"$like": "50\\%_x'; --"}}))
-    assert "x'" not in sql and "LIKE %s ESCAPE '\\'" in sql and 'COLLATE "C"' in sql
+    assert "x'" not in sql and "LIKE %s ESCAPE E'\\\\'" in sql and 'COLLATE "C"' in sql
     assert params == ["a", "a", "50\\%_x'; --"]
     sql, params = PG.where(parse_filter({"a": {"$ilike": "AbÉ%"}}))
     # translate() lowers A-Z whatever the database's locale; ILIKE would follow it.

@@ -119,16 +119,15 @@ class JsonbFilterCompiler(FilterCompiler):
         return f"(({self._path(key, params)}) IS NOT NULL)"
 
     def like(self, key: Tuple[str, ...], pattern: str, ignore_case: bool, params: List[Any]) -> str:
-        # LIKE with an explicit escape, and $ilike as LIKE over ASCII-lowered text rather
-        # than ILIKE, whose case folding follows the database's locale: A-Z only, as on SQLite.
+        # LIKE with an explicit escape (E'' reads the same whatever standard_conforming_strings
+        # says), and $ilike as LIKE over ASCII-lowered text rather than ILIKE, whose case
+        # folding follows the database's locale: A-Z only, as on SQLite.
         typ = self._path(key, params)
         text = f"({self._path(key, params)} #>> '{{}}')"
         if ignore_case:
             text = f"translate({text}, '{_UPPER}', '{_LOWER}')"
         params.append(like_pattern(pattern, ignore_case))
-        return (
-            f"(CASE WHEN jsonb_typeof({typ}) = 'string' THEN {text}{self.collate} LIKE %s ESCAPE '\\' ELSE FALSE END)"
-        )
+        return f"(CASE WHEN jsonb_typeof({typ}) = 'string' THEN {text}{self.collate} LIKE %s ESCAPE E'\\\\' ELSE FALSE END)"
 
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
