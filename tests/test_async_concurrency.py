@@ -95,6 +95,43 @@ async def test_concurrent_searches_do_not_block_the_loop(tmp_path: Path) -> None
 
 
 @pytest.mark.asyncio
+async def test_a_large_mmr_choice_runs_off_the_loop(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    dim = 512
+    matrix = rng.normal(size=(3000, dim)).astype(np.float32)
+    ids = [f"v{i}" for i in range(len(matrix))]
+    queries = rng.normal(size=(2, dim)).astype(np.float32).tolist()
+    # 2,000 candidates x k=200 x 512 dimensions: the choice outweighs reading the candidates,
+    # and is far past OFFLOAD_MMR_WORK, so the async store hands it to a worker thread.
+    async with AsyncEngine.from_url(f"sqlite:///{tmp_path / 'mmr.db'}") as engine:
+        await engine.ainit_vectorstore_table("big", vector_dimension=dim)
+        store = AsyncVectorStore(engine, HashEmbedding(dim), "big")
+        await store.aadd_embeddings(ids, matrix, ids=ids)
+        await store.asimilarity_search_by_vector(queries[0], k=1)  # loads the cache
+
+        async def phase() -> List[Any]:
+            return await asyncio.gather(
+                *(store.amax_marginal_relevance_search_by_vector(q, k=200, fetch_k=2000) for q in queries)
+            )
+
+        results, loop_cpu, _ = await loop_cpu_of(phase)
+
+    with Engine.from_url(f"sqlite:///{tmp_path / 'mmr.db'}") as sync_engine:
+        sync_store = VectorStore(sync_engine, HashEmbedding(dim), "big")
+        sync_store.similarity_search_by_vector(queries[0], k=1)
+
+        async def blocking_phase() -> List[Any]:
+            return [sync_store.max_marginal_relevance_search_by_vector(q, k=200, fetch_k=2000) for q in queries]
+
+        control, control_cpu, _ = await loop_cpu_of(blocking_phase)
+
+    assert results == control
+    assert loop_cpu < MAX_SHARE_OF_CONTROL * control_cpu, (
+        f"MMR: the loop's thread spent {loop_cpu * 1000:.0f} ms of CPU, vs {control_cpu * 1000:.0f} ms on purpose"
+    )
+
+
+@pytest.mark.asyncio
 async def test_tasks_share_one_store(tmp_path: Path) -> None:
     async with AsyncEngine.from_url(f"sqlite:///{tmp_path / 'tasks.db'}") as engine:
         await engine.ainit_vectorstore_table("docs", vector_dimension=32)

@@ -16,13 +16,18 @@ from sqlvec.filters import (
     MAX_FILTER_DEPTH,
     MAX_IN_VALUES,
     MAX_KEY_SEGMENTS,
+    MAX_PATTERN_LENGTH,
     And,
     Compare,
+    Exists,
     In,
+    Like,
     Not,
     Or,
     compile_sqlite,
+    glob_pattern,
     json_path,
+    like_match,
     matches,
     parse_filter,
 )
@@ -46,6 +51,68 @@ def test_negations_become_not() -> None:
     )
 
 
+def test_the_new_operators_parse_to_their_nodes() -> None:
+    assert parse_filter({"a": {"$like": "x%"}}) == Like(("a",), "x%", False)
+    assert parse_filter({"a": {"$ilike": "x%"}}) == Like(("a",), "x%", True)
+    assert parse_filter({"a.b": {"$exists": True}}) == Exists(("a", "b"))
+    assert parse_filter({"a": {"$exists": False}}) == Not(Exists(("a",)))
+    assert parse_filter({"a": {"$between": [1, 2.5]}}) == And(
+        (Compare(("a",), "$gte", 1), Compare(("a",), "$lte", 2.5))
+    )
+    assert parse_filter({"a": {"$between": ("x", "y")}}) == And(
+        (Compare(("a",), "$gte", "x"), Compare(("a",), "$lte", "y"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "pattern", "ignore_case", "expected"),
+    [
+        pytest.param("abc", "a%", False, True, id="% is any run"),
+        pytest.param("a", "a%", False, True, id="% may be empty"),
+        pytest.param("abc", "a_c", False, True, id="_ is one character"),
+        pytest.param("ac", "a_c", False, False, id="_ is not zero characters"),
+        pytest.param("日本語", "日_語", False, True, id="_ is one code point"),
+        pytest.param("abc", "ab", False, False, id="the whole string must match"),
+        pytest.param("a%c", "a\\%c", False, True, id="escaped % is literal"),
+        pytest.param("abc", "a\\%c", False, False, id="escaped % is not a wildcard"),
+        pytest.param("a_c", "a\\_c", False, True, id="escaped _ is literal"),
+        pytest.param("a\\c", "a\\\\c", False, True, id="escaped backslash"),
+        pytest.param("a*b?[c]", "a*b?[c]", False, True, id="GLOB's metacharacters are literal"),
+        pytest.param("axb", "a*b", False, False, id="* is not a wildcard"),
+        pytest.param("Abc", "aBC", False, False, id="$like is case-sensitive"),
+        pytest.param("Abc", "aBC", True, True, id="$ilike folds ASCII"),
+        pytest.param("École", "école", True, False, id="$ilike keeps non-ASCII case"),
+        pytest.param("ß", "SS", True, False, id="$ilike does not expand ß"),
+        pytest.param("a\nb", "a%b", False, True, id="% crosses newlines"),
+        pytest.param("", "", False, True, id="empty matches empty"),
+        pytest.param(
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "%a%a%a%a%a%a%a%a%a%a%b",
+            False,
+            False,
+            id="no backtracking blow-up",
+        ),
+    ],
+)
+def test_like_semantics(value: str, pattern: str, ignore_case: bool, expected: bool) -> None:
+    assert like_match(value, pattern, ignore_case) is expected
+    assert matches(parse_filter({"s": {"$ilike" if ignore_case else "$like": pattern}}), {"s": value}) is expected
+
+
+def test_like_patterns_become_glob_patterns() -> None:
+    assert glob_pattern("a%b_c", False) == "a*b?c"
+    assert glob_pattern("*?[]", False) == "[*][?][[]]"
+    assert glob_pattern("\\%\\_\\\\", False) == "%_\\"
+    assert glob_pattern("aZ-é", True) == "[aA][zZ]-é"
+
+
+def test_a_pattern_at_the_length_limit_is_accepted() -> None:
+    assert parse_filter({"a": {"$like": "x" * MAX_PATTERN_LENGTH}}) == Like(("a",), "x" * MAX_PATTERN_LENGTH, False)
+    with pytest.raises(FilterLimitError) as info:
+        parse_filter({"a": {"$ilike": "x" * (MAX_PATTERN_LENGTH + 1)}})
+    assert (info.value.value, info.value.limit) == (MAX_PATTERN_LENGTH + 1, MAX_PATTERN_LENGTH)
+
+
 def test_dotted_keys_are_paths() -> None:
     assert parse_filter({"a.b-c.d_1": 1}) == Compare(("a", "b-c", "d_1"), "$eq", 1)
     assert json_path(("a", "b")) == '$."a"."b"'
@@ -60,7 +127,7 @@ def test_none_and_empty_match_everything() -> None:
 @pytest.mark.parametrize(
     ("spec", "error"),
     [
-        ({"a": {"$exists": True}}, UnknownFilterOperatorError),
+        ({"a": {"$regex": "x"}}, UnknownFilterOperatorError),
         ({"$nor": []}, UnknownFilterOperatorError),
         ({"$in": [1]}, InvalidFilterError),
         ({"a": {"$gte": None}}, FilterTypeError),
@@ -101,8 +168,9 @@ scalars = st.one_of(
     st.booleans(),
     st.integers(-5, 5),
     st.floats(-5, 5, allow_nan=False, allow_infinity=False, width=32),
-    st.sampled_from(["", "x", "y", "X", "é", "x y"]),
+    st.sampled_from(["", "x", "y", "X", "é", "É", "x y", "x%", "a_b", "[*?]", "x\\y"]),
 )
+PATTERN_SAMPLES = ["x%", "%y", "_", "%", "X", "x\\%", "%é%", "É", "x_y", "\\_", "", "[%", "%?]", "x\\\\y", "a%b"]
 json_values = st.one_of(scalars, st.none(), st.lists(scalars, max_size=2))
 
 
@@ -130,6 +198,25 @@ def _leaf() -> st.SearchStrategy[Dict[str, Any]]:
             st.sampled_from(KEYS),
             st.sampled_from(["$in", "$nin"]),
             st.lists(scalars, max_size=3),
+        ),
+        st.builds(
+            lambda k, o, v: {k: {o: v}},
+            st.sampled_from(KEYS),
+            st.sampled_from(["$like", "$ilike"]),
+            st.sampled_from(PATTERN_SAMPLES),
+        ),
+        st.builds(lambda k, v: {k: {"$exists": v}}, st.sampled_from(KEYS + ["c"]), st.booleans()),
+        st.builds(
+            lambda k, lo, hi: {k: {"$between": [lo, hi]}},
+            st.sampled_from(KEYS),
+            st.integers(-5, 5),
+            st.floats(-5, 5, allow_nan=False, width=32),
+        ),
+        st.builds(
+            lambda k, lo, hi: {k: {"$between": [lo, hi]}},
+            st.sampled_from(KEYS),
+            st.sampled_from(["", "x", "y"]),
+            st.sampled_from(["x", "y", "é"]),
         ),
     )
 

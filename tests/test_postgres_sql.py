@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
+from pgvector import Vector
 
+from sqlvec._drivers.pg_common import row_hits_with_vectors
 from sqlvec._drivers.pgsql import OPCLASSES, PgSQL, ivfflat_lists, ivfflat_probes
 from sqlvec._drivers.postgres import PostgresSettings
 from sqlvec.errors import InvalidArgumentError, InvalidIdentifierError, InvalidURLError
@@ -79,6 +82,28 @@ def test_a_strict_search_sorts_the_k_rows_again_on_the_server() -> None:
     assert params == plain_params
 
 
+def test_a_search_with_vectors_adds_the_embedding_as_the_sixth_column() -> None:
+    sql, _ = PG.search("t", "cosine", None, 5, with_vectors=True)
+    assert "tableoid::int8, embedding FROM" in sql
+    assert "embedding FROM" not in PG.search("t", "cosine", None, 5)[0]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(np.array([1.5, -2.0], dtype=np.float32), id="pgvector's binary loader"),
+        pytest.param("[1.5,-2]", id="CockroachDB's text"),
+        pytest.param(Vector([1.5, -2.0]), id="pgvector.Vector"),
+    ],
+)
+def test_row_vectors_of_every_dialect_become_float32(value: object) -> None:
+    rows = [("b", "y", {}, 0.5, 1, value), ("a", "x", {}, 0.25, 1, value)]
+    hits, vectors = row_hits_with_vectors(rows, True, 2)
+    assert [doc.id for doc, _ in hits] == ["a", "b"]  # re-sorted, vectors with them
+    assert vectors.dtype == np.float32 and vectors.tolist() == [[1.5, -2.0], [1.5, -2.0]]
+    assert row_hits_with_vectors([], False, 3)[1].shape == (0, 3)
+
+
 def test_filters_bind_keys_and_values() -> None:
     node = parse_filter({"a.b": {"$gt": 3}, "s": {"$lt": "x'; DROP TABLE t; --"}, "t": True})
     sql, params = PG.where(node)
@@ -88,6 +113,18 @@ def test_filters_bind_keys_and_values() -> None:
     assert '{"t": true}' in params
     assert 'COLLATE "C"' in sql
     assert 'COLLATE "C"' not in CRDB.where(node)[0]
+
+
+def test_like_is_bound_escaped_and_folds_ascii_only_for_ilike() -> None:
+    sql, params = PG.where(parse_filter({"a": {"$like": "50\\%_x'; --"}}))
+    assert "x'" not in sql and "LIKE %s ESCAPE E'\\\\'" in sql and 'COLLATE "C"' in sql
+    assert params == ["a", "a", "50\\%_x'; --"]
+    sql, params = PG.where(parse_filter({"a": {"$ilike": "AbÉ%"}}))
+    # translate() lowers A-Z whatever the database's locale; ILIKE would follow it.
+    assert "ILIKE" not in sql and "translate(" in sql and params[-1] == "abÉ%"
+    sql, params = PG.where(parse_filter({"a.b": {"$exists": True}}))
+    assert sql == "((metadata -> %s::text -> %s::text) IS NOT NULL)" and params == ["a", "b"]
+    assert 'COLLATE "C"' not in CRDB.where(parse_filter({"a": {"$like": "x"}}))[0]
 
 
 def test_a_long_in_list_is_one_array_parameter() -> None:

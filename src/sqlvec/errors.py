@@ -57,7 +57,7 @@ class UnknownFilterOperatorError(InvalidFilterError):
 
     def __init__(self, operator: str) -> None:
         super().__init__(
-            f"unknown filter operator {operator!r}; supported: $eq $ne $lt $lte $gt $gte $in $nin $and $or $not",
+            f"unknown filter operator {operator!r}; supported: $eq $ne $lt $lte $gt $gte $in $nin $like $ilike $exists $between $and $or $not",
             operator,
         )
 
@@ -67,7 +67,7 @@ class FilterTypeError(InvalidFilterError, TypeError):
 
 
 class FilterLimitError(InvalidFilterError):
-    """A filter past one of the documented limits of `sqlvec.filters` (depth, conditions, list size).
+    """A filter past one of the documented limits of `sqlvec.filters` (depth, conditions, list size, pattern length).
 
     `value` is the offending size and `limit` the limit, so a service can tell its user
     exactly how far over they are; nothing was sent to the database.

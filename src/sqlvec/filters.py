@@ -2,10 +2,20 @@
 
 Grammar (MongoDB-like, as in LangChain's vector stores):
     {"key": value}                        equality; several keys are ANDed
-    {"key": {"$op": operand, ...}}        $eq $ne $lt $lte $gt $gte $in $nin; several ops ANDed
+    {"key": {"$op": operand, ...}}        $eq $ne $lt $lte $gt $gte $in $nin $like $ilike
+                                          $exists $between; several ops ANDed
     {"$and": [f, ...]}, {"$or": [f, ...]}, {"$not": f}
 Keys may be dotted paths into nested objects ("author.name"). Operands are str, int,
 float (finite) or bool; $in/$nin take a list of them; bools only support equality.
+
+- $like / $ilike: the value is a string matching the whole pattern, in which `%` is any
+  run of characters (also none), `_` exactly one character, and a backslash makes the
+  next `%`, `_` or backslash literal (any other use of a backslash is refused). $ilike
+  ignores the case of the ASCII letters A-Z only, on every backend: "É" and "é" differ.
+- $exists: true matches when the key is present (with any value, JSON null included),
+  false when it is not.
+- $between: [lo, hi] is $gte lo and $lte hi: inclusive, both numbers or both strings
+  (compared by code point), and lo > hi matches nothing.
 
 Logic is two-valued: a comparison on a missing key (or a value of another JSON type) is
 false, never unknown, so $ne, $nin and $not are exact complements of $eq, $in and their
@@ -34,7 +44,9 @@ from .text import text_problem
 Scalar = Union[str, int, float, bool]
 
 COMPARISONS = ("$eq", "$lt", "$lte", "$gt", "$gte")
-_OPERATORS = frozenset(("$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$nin"))
+_OPERATORS = frozenset(
+    ("$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$nin", "$like", "$ilike", "$exists", "$between")
+)
 _LOGICAL = frozenset(("$and", "$or", "$not"))
 _KEY_SEGMENT = re.compile(r"[A-Za-z0-9_\-]+")
 _INT64 = (-(2**63), 2**63 - 1)
@@ -47,6 +59,9 @@ MAX_FILTER_CONDITIONS = 1000
 MAX_IN_VALUES = 10_000
 #: Parts of one dotted key ("a.b.c" has 3).
 MAX_KEY_SEGMENTS = 16
+#: Characters in one $like / $ilike pattern (well inside SQLite's 50,000-byte pattern limit,
+#: also after $ilike spells each ASCII letter as a class of two on SQLite).
+MAX_PATTERN_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,22 @@ class In:
 
     key: Tuple[str, ...]
     values: Tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class Exists:
+    """key is present (with any value, null included)."""
+
+    key: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Like:
+    """key's value is a string matching the $like pattern (ASCII case ignored if ignore_case)."""
+
+    key: Tuple[str, ...]
+    pattern: str
+    ignore_case: bool
 
 
 @dataclass(frozen=True)
@@ -87,7 +118,7 @@ class Not:
     child: Filter
 
 
-Filter = Union[Compare, In, And, Or, Not]
+Filter = Union[Compare, In, Exists, Like, And, Or, Not]
 
 
 def parse_filter(spec: Optional[Mapping[str, Any]]) -> Optional[Filter]:
@@ -183,6 +214,15 @@ class _Parser:
                 parts.append(Not(node) if op == "$nin" else node)
             elif op == "$ne":
                 parts.append(Not(Compare(key, "$eq", _check_scalar(operand, op))))
+            elif op == "$exists":
+                if not isinstance(operand, bool):
+                    raise FilterTypeError(f"$exists takes true or false, got {operand!r}", operand)
+                parts.append(Exists(key) if operand else Not(Exists(key)))
+            elif op in ("$like", "$ilike"):
+                parts.append(Like(key, _check_pattern(operand, op), op == "$ilike"))
+            elif op == "$between":
+                low, high = _check_range(operand, key)
+                parts.append(And((Compare(key, "$gte", low), Compare(key, "$lte", high))))
             else:
                 value = _check_scalar(operand, op)
                 if isinstance(value, bool) and op != "$eq":
@@ -204,6 +244,102 @@ def _parse_key(key: str) -> Tuple[str, ...]:
                 key,
             )
     return segments
+
+
+def _check_pattern(value: Any, op: str) -> str:
+    """A $like / $ilike pattern: a str within MAX_PATTERN_LENGTH whose escapes are valid."""
+    if not isinstance(value, str):
+        raise FilterTypeError(f"{op} takes a str pattern, got {type(value).__name__} {value!r}", value)
+    if len(value) > MAX_PATTERN_LENGTH:
+        raise FilterLimitError(f"the length of the {op} pattern", len(value), MAX_PATTERN_LENGTH, "MAX_PATTERN_LENGTH")
+    _check_scalar(value, op)  # NUL and lone surrogates
+    like_tokens(value)
+    return value
+
+
+def _check_range(value: Any, key: Tuple[str, ...]) -> Tuple[Scalar, Scalar]:
+    """The [lo, hi] of a $between: two numbers or two strings."""
+    name = ".".join(key)
+    if not isinstance(value, (list, tuple)):
+        raise FilterTypeError(f"$between takes a list [low, high], got {value!r}", value)
+    if len(value) != 2:
+        raise InvalidFilterError(
+            f"$between for key {name!r} takes exactly two values [low, high], got {len(value)}", value
+        )
+    low, high = (_check_scalar(v, "$between") for v in value)
+    if isinstance(low, bool) or isinstance(high, bool):
+        raise FilterTypeError("$between does not apply to booleans", value)
+    if isinstance(low, str) != isinstance(high, str):
+        raise FilterTypeError(f"$between for key {name!r} takes two numbers or two strings, got {value!r}", value)
+    return low, high
+
+
+class _Wildcard(str):
+    """A pattern token that is a wildcard, not a literal character."""
+
+
+#: `_` in a pattern (exactly one character) and `%` (any run of characters).
+_ONE = _Wildcard("_ONE")
+_MANY = _Wildcard("_MANY")
+
+
+def like_tokens(pattern: str) -> List[str]:
+    """The pattern as literal characters and the _ONE / _MANY wildcards; InvalidFilterError
+    for a backslash that does not escape `%`, `_` or a backslash."""
+    tokens: List[str] = []
+    chars = iter(range(len(pattern)))
+    for i in chars:
+        char = pattern[i]
+        if char == "\\":
+            following = pattern[i + 1 : i + 2]
+            if following not in ("%", "_", "\\"):
+                raise InvalidFilterError(
+                    f"pattern {pattern[:80]!r}: a backslash at {i} must be followed by %, _ or another backslash",
+                    pattern,
+                )
+            tokens.append(following)
+            next(chars)
+        elif char == "%":
+            if not (tokens and tokens[-1] is _MANY):  # %% is %: keeps the matching linear
+                tokens.append(_MANY)
+        elif char == "_":
+            tokens.append(_ONE)
+        else:
+            tokens.append(char)
+    return tokens
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """text with A-Z lowered and every other character kept: $ilike's case rule."""
+    return text.translate(_ASCII_LOWER)
+
+
+def like_match(value: str, pattern: str, ignore_case: bool) -> bool:
+    """Whether value matches a $like pattern: greedy with one backtrack point, O(len * len)."""
+    tokens = like_tokens(pattern)
+    if ignore_case:
+        value = ascii_lower(value)
+        tokens = [t if isinstance(t, _Wildcard) else ascii_lower(t) for t in tokens]
+    i = j = 0
+    star, mark = -1, 0
+    while i < len(value):
+        if j < len(tokens) and tokens[j] is not _MANY and (tokens[j] is _ONE or tokens[j] == value[i]):
+            i, j = i + 1, j + 1
+        elif j < len(tokens) and tokens[j] is _MANY:
+            star, mark = j, i
+            j += 1
+        elif star >= 0:
+            # The last % takes one more character; earlier ones never need to.
+            mark += 1
+            i, j = mark, star + 1
+        else:
+            return False
+    while j < len(tokens) and tokens[j] is _MANY:
+        j += 1
+    return j == len(tokens)
 
 
 def _check_scalar(value: Any, op: str) -> Scalar:
@@ -270,6 +406,11 @@ def matches(node: Optional[Filter], metadata: Mapping[str, Any]) -> bool:
     if isinstance(node, In):
         found, actual = _lookup(metadata, node.key)
         return found and any(_compare(actual, "$eq", v) for v in node.values)
+    if isinstance(node, Exists):
+        return _lookup(metadata, node.key)[0]
+    if isinstance(node, Like):
+        found, actual = _lookup(metadata, node.key)
+        return found and isinstance(actual, str) and like_match(actual, node.pattern, node.ignore_case)
     if isinstance(node, And):
         return all(matches(child, metadata) for child in node.children)
     if isinstance(node, Or):
@@ -309,6 +450,10 @@ class FilterCompiler:
             if not node.values:
                 return self.false_sql
             return self.in_(node.key, node.values, params)
+        if isinstance(node, Exists):
+            return self.exists(node.key, params)
+        if isinstance(node, Like):
+            return self.like(node.key, node.pattern, node.ignore_case, params)
         if isinstance(node, (And, Or)):
             # Deepest child first: SQLite's parser keeps every pending left operand on a
             # fixed-size stack, so a deep child on the left costs one entry per level
@@ -324,6 +469,14 @@ class FilterCompiler:
 
     def in_(self, key: Tuple[str, ...], values: Tuple[Scalar, ...], params: List[Any]) -> str:
         """SQL for `key IN values` (values is non-empty), appending its parameters."""
+        raise NotImplementedError
+
+    def exists(self, key: Tuple[str, ...], params: List[Any]) -> str:
+        """SQL for "key is present", appending its parameters."""
+        raise NotImplementedError
+
+    def like(self, key: Tuple[str, ...], pattern: str, ignore_case: bool, params: List[Any]) -> str:
+        """SQL for "key's value is a string matching pattern", appending its parameters."""
         raise NotImplementedError
 
 
@@ -421,6 +574,53 @@ class SQLiteFilterCompiler(FilterCompiler):
             params.append(path)
             parts.append(f"(json_type({col}, ?) IS '{'true' if flag else 'false'}')")
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def exists(self, key: Tuple[str, ...], params: List[Any]) -> str:
+        # json_type is 'null' for a JSON null and SQL NULL only for a missing path.
+        params.append(json_path(key))
+        return f"(json_type({self.column}, ?) IS NOT NULL)"
+
+    def like(self, key: Tuple[str, ...], pattern: str, ignore_case: bool, params: List[Any]) -> str:
+        path = json_path(key)
+        params.extend((path, path, glob_pattern(pattern, ignore_case)))
+        return f"(IFNULL(json_type({self.column}, ?), '') = 'text' AND json_extract({self.column}, ?) GLOB ?)"
+
+
+def glob_pattern(pattern: str, ignore_case: bool) -> str:
+    """A $like pattern as a SQLite GLOB pattern (GLOB is case-sensitive, whatever the build).
+
+    SQLite's LIKE folds ASCII case always, and all of Unicode where ICU replaces it: GLOB
+    gives one behaviour everywhere, and $ilike spells each ASCII letter as a class ([aA]).
+    """
+    out: List[str] = []
+    for token in like_tokens(pattern):
+        if token is _MANY:
+            out.append("*")
+        elif token is _ONE:
+            out.append("?")
+        elif token in ("*", "?", "["):
+            out.append(f"[{token}]")
+        elif ignore_case and token.isascii() and token.isalpha():
+            out.append(f"[{token.lower()}{token.upper()}]")
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+def like_pattern(pattern: str, ignore_case: bool) -> str:
+    """A $like pattern as a SQL LIKE pattern escaped with backslashes (`LIKE ? ESCAPE '\\'`),
+    ASCII-lowered for $ilike (the caller lowers the value the same way)."""
+    out: List[str] = []
+    for token in like_tokens(pattern):
+        if token is _MANY:
+            out.append("%")
+        elif token is _ONE:
+            out.append("_")
+        elif token in ("%", "_", "\\"):
+            out.append("\\" + token)
+        else:
+            out.append(ascii_lower(token) if ignore_case else token)
+    return "".join(out)
 
 
 def compile_sqlite(node: Optional[Filter], column: str = "metadata") -> Tuple[str, List[Any]]:

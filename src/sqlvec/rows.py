@@ -35,6 +35,13 @@ def check_positive(name: str, value: object) -> int:
     return value
 
 
+def check_count(name: str, value: object) -> int:
+    """value if it is an int >= 0 (k of a search: 0 asks for no hits), else InvalidArgumentError."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidArgumentError(f"{name} must be an int >= 0, got {value!r}", value)
+    return value
+
+
 def check_dimension(value: object) -> int:
     """value if it is a collection dimension every backend accepts (1..MAX_DIMENSION)."""
     dimension = check_positive("vector_dimension", value)

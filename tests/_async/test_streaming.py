@@ -169,7 +169,7 @@ async def test_streamed_search_on_an_empty_collection(store: AsyncVectorStore) -
 @pytest.mark.asyncio
 async def test_streamed_search_checks_its_arguments(filled: AsyncVectorStore) -> None:
     with pytest.raises(InvalidArgumentError):
-        async for _ in filled.astream_similarity_search("x", k=0):
+        async for _ in filled.astream_similarity_search("x", k=-1):
             pass
     with pytest.raises(InvalidArgumentError):
         async for _ in filled.astream_similarity_search("x", batch_size=0):

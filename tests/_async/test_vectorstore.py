@@ -325,12 +325,37 @@ async def test_search_with_filter_only_returns_matching_documents(
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("k", [0, -1, 1.5, True])
+@pytest.mark.parametrize("k", [-1, 1.5, True, None])
 async def test_bad_k_is_refused(store: AsyncVectorStore, k: Any) -> None:
     with pytest.raises(InvalidArgumentError):
         await store.asimilarity_search("x", k=k)
     with pytest.raises(InvalidArgumentError):
         await store.asimilarity_search_by_vector([0.0] * DIMENSION, k=k)
+    with pytest.raises(InvalidArgumentError):
+        await store.amax_marginal_relevance_search("x", k=k)
+    with pytest.raises(InvalidArgumentError):
+        async for _ in store.astream_similarity_search("x", k=k):
+            pass
+
+
+@pytest.mark.asyncio
+async def test_k_0_returns_no_hits_from_every_search(store: AsyncVectorStore) -> None:
+    await store.aadd_texts(TEXTS)
+    vector = [0.5] * DIMENSION
+    assert await store.asimilarity_search("cats", k=0) == []
+    assert await store.asimilarity_search_with_score("cats", k=0) == []
+    assert await store.asimilarity_search_by_vector(vector, k=0) == []
+    assert await store.asimilarity_search_with_score_by_vector(vector, k=0) == []
+    assert await store.amax_marginal_relevance_search("cats", k=0) == []
+    assert await store.amax_marginal_relevance_search_by_vector(vector, k=0) == []
+    assert [hit async for hit in store.astream_similarity_search("cats", k=0)] == []
+    assert [hit async for hit in store.astream_similarity_search_with_score_by_vector(vector, k=0)] == []
+    # The other arguments are still checked (all but what only the database knows: the
+    # collection and its dimension, since k=0 sends nothing).
+    with pytest.raises(UnknownFilterOperatorError):
+        await store.asimilarity_search("cats", k=0, filter={"a": {"$regex": "x"}})
+    with pytest.raises(InvalidArgumentError):
+        await store.asimilarity_search_by_vector(["x"] * DIMENSION, k=0)
 
 
 @pytest.mark.asyncio
@@ -338,7 +363,7 @@ async def test_a_bad_filter_fails_before_any_io(store: AsyncVectorStore) -> None
     with pytest.raises(UnknownFilterOperatorError):
         await store.asimilarity_search("x", filter={"a": {"$regex": "x"}})
     with pytest.raises(UnknownFilterOperatorError):
-        await store.acount({"a": {"$like": "x"}})
+        await store.acount({"a": {"$size": 1}})
     with pytest.raises(UnknownFilterOperatorError):
         await store.adelete(filter={"$xor": []})
 
@@ -421,8 +446,13 @@ async def test_delete_by_filter_and_by_both(store: AsyncVectorStore) -> None:
 @pytest.mark.asyncio
 async def test_delete_needs_ids_or_a_filter(store: AsyncVectorStore) -> None:
     await store.aadd_texts(["x"])
-    with pytest.raises(InvalidArgumentError):
+    with pytest.raises(InvalidArgumentError) as info:
         await store.adelete()
+    # The message says why, and how to delete everything on purpose.
+    assert "every document" in str(info.value) and "filter={}" in str(info.value)
+    assert info.value.value is None
+    with pytest.raises(InvalidArgumentError):
+        await store.adelete(None, None)
     assert await store.acount() == 1
 
 

@@ -21,7 +21,14 @@ from sqlvec.errors import (
     SqlvecError,
     UnknownFilterOperatorError,
 )
-from sqlvec.filters import MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, MAX_IN_VALUES, matches, parse_filter
+from sqlvec.filters import (
+    MAX_FILTER_CONDITIONS,
+    MAX_FILTER_DEPTH,
+    MAX_IN_VALUES,
+    MAX_PATTERN_LENGTH,
+    matches,
+    parse_filter,
+)
 
 METADATA: Dict[str, Dict[str, Any]] = {
     "a": {"color": "red", "size": 1, "price": 9.5, "ok": True, "owner": {"name": "ann"}},
@@ -78,6 +85,28 @@ CASES = [
     pytest.param({"$not": {"$not": {"color": "red"}}}, "ad", id="double negation"),
     pytest.param({"color": "x' OR '1'='1"}, "", id="quotes are just data"),
     pytest.param({}, "abcdef", id="empty filter matches all"),
+    pytest.param({"color": {"$like": "r%"}}, "ad", id="$like prefix"),
+    pytest.param({"color": {"$like": "%e%"}}, "abcd", id="$like infix"),
+    pytest.param({"color": {"$like": "_ed"}}, "ad", id="$like: _ is one character"),
+    pytest.param({"color": {"$like": "re"}}, "", id="$like matches the whole string"),
+    pytest.param({"color": {"$like": "R%"}}, "", id="$like is case-sensitive"),
+    pytest.param({"color": {"$ilike": "R%"}}, "ad", id="$ilike ignores ASCII case"),
+    pytest.param({"size": {"$ilike": "LARGE"}}, "e", id="$ilike without wildcards"),
+    pytest.param({"size": {"$like": "1%"}}, "", id="$like: numbers are not strings"),
+    pytest.param({"owner.name": {"$like": "a%"}}, "a", id="$like on a dotted key"),
+    pytest.param({"$not": {"color": {"$like": "r%"}}}, "bcef", id="$not $like matches missing keys"),
+    pytest.param({"note": {"$exists": True}}, "d", id="$exists: a null value is present"),
+    pytest.param({"color": {"$exists": False}}, "ef", id="$exists false"),
+    pytest.param({"owner.name": {"$exists": True}}, "ab", id="$exists on a dotted key"),
+    pytest.param({"owner": {"$exists": True}}, "ab", id="$exists on an object"),
+    pytest.param({"tags.red": {"$exists": True}}, "", id="$exists does not look into arrays"),
+    pytest.param({"color": {"$exists": True, "$ne": "red"}}, "bc", id="$ne on present keys only"),
+    pytest.param({"size": {"$between": [2, 10]}}, "bcd", id="$between is inclusive"),
+    pytest.param({"size": {"$between": [1.5, 2.5]}}, "b", id="$between floats"),
+    pytest.param({"price": {"$between": [9.5, 20]}}, "ab", id="$between int and float bounds"),
+    pytest.param({"size": {"$between": [3, 2]}}, "", id="$between low > high"),
+    pytest.param({"color": {"$between": ["blue", "green"]}}, "bc", id="$between strings"),
+    pytest.param({"size": {"$between": ["a", "z"]}}, "e", id="$between strings ignores numbers"),
 ]
 
 
@@ -146,6 +175,20 @@ BAD = [
     pytest.param({"$or": [{"a": i} for i in range(40_000)]}, FilterLimitError, id="40,000 conditions"),
     pytest.param({"a": "x\x00"}, FilterTypeError, id="NUL"),
     pytest.param({"a": {"$in": ["\udc80"]}}, FilterTypeError, id="lone surrogate"),
+    pytest.param({"a": {"$like": 1}}, FilterTypeError, id="$like number"),
+    pytest.param({"a": {"$ilike": ["x"]}}, FilterTypeError, id="$ilike list"),
+    pytest.param({"a": {"$like": "x\\"}}, InvalidFilterError, id="$like trailing backslash"),
+    pytest.param({"a": {"$like": "\\x"}}, InvalidFilterError, id="$like backslash before a letter"),
+    pytest.param({"a": {"$like": "x" * (MAX_PATTERN_LENGTH + 1)}}, FilterLimitError, id="$like too long"),
+    pytest.param({"a": {"$ilike": "x\x00"}}, FilterTypeError, id="$ilike NUL"),
+    pytest.param({"a": {"$exists": 1}}, FilterTypeError, id="$exists 1"),
+    pytest.param({"a": {"$exists": "true"}}, FilterTypeError, id="$exists str"),
+    pytest.param({"a": {"$between": 1}}, FilterTypeError, id="$between number"),
+    pytest.param({"a": {"$between": [1]}}, InvalidFilterError, id="$between one value"),
+    pytest.param({"a": {"$between": [1, 2, 3]}}, InvalidFilterError, id="$between three values"),
+    pytest.param({"a": {"$between": [1, "z"]}}, FilterTypeError, id="$between mixed kinds"),
+    pytest.param({"a": {"$between": [False, True]}}, FilterTypeError, id="$between booleans"),
+    pytest.param({"a": {"$between": [1, None]}}, FilterTypeError, id="$between None"),
 ]
 
 
@@ -205,7 +248,14 @@ def _random_filter(rng: random.Random, depth: int = 0) -> Dict[str, Any]:
     if depth < 4 and roll < 0.45:
         return {"$not": _random_filter(rng, depth + 1)}
     key = rng.choice(_KEYS)
-    op = rng.choice(["$eq", "$ne", "$in", "$nin", "$lt", "$gte"])
+    op = rng.choice(["$eq", "$ne", "$in", "$nin", "$lt", "$gte", "$like", "$ilike", "$exists", "$between"])
+    if op in ("$like", "$ilike"):
+        return {key: {op: rng.choice(["r%", "%E%", "_e%", "large", "%", "a_n", "1"])}}
+    if op == "$exists":
+        return {key: {op: rng.random() < 0.5}}
+    if op == "$between":
+        bounds = rng.choice([[1, 3], [2.5, 30.25], [10, 1], ["a", "m"], ["blue", "red"]])
+        return {key: {op: bounds}}
     if op in ("$in", "$nin"):
         return {key: {op: rng.sample(_VALUES, rng.randint(0, 5))}}
     value = rng.choice(_VALUES)
@@ -221,3 +271,74 @@ def test_random_filters_agree_with_the_reference_semantics(filtered: VectorStore
         node = parse_filter(spec)
         want = [i for i in sorted(METADATA) if matches(node, METADATA[i])]
         assert [d.id for d in filtered.iter_documents(spec)] == want, spec
+
+
+LIKE_VALUES = [
+    "100%",
+    "100 percent",
+    "a_b",
+    "axb",
+    "a*b",
+    "a?b",
+    "[x]",
+    "a\\b",
+    "École",
+    "école",
+    "ÉCOLE",
+    "line\nbreak",
+    "",
+    "Ab",
+    "aB",
+    "ß",
+    "STRASSE",
+    "日本語",
+]
+PATTERNS = [
+    "100\\%",
+    "100%",
+    "a\\_b",
+    "a_b",
+    "a*b",
+    "a?b",
+    "[x]",
+    "[%",
+    "a\\\\b",
+    "école",
+    "%cole",
+    "_cole",
+    "line%",
+    "%",
+    "_",
+    "",
+    "ab",
+    "%b",
+    "ß",
+    "strasse",
+    "日_語",
+    "%%",
+    "_%_",
+]
+
+
+@pytest.fixture
+def words(engine: Engine) -> Iterator[VectorStore]:
+    """A collection with one LIKE_VALUES string per document, ids "00".."17", under key "s"."""
+    engine.init_vectorstore_table("words", vector_dimension=4)
+    store = VectorStore(engine, HashEmbedding(4), "words")
+    ids = [f"{i:02d}" for i in range(len(LIKE_VALUES))]
+    store.add_texts(LIKE_VALUES, [{"s": v} for v in LIKE_VALUES], ids)
+    yield store
+    store.close()
+
+
+def test_like_and_ilike_agree_with_the_reference_on_every_backend(words: VectorStore) -> None:
+    # Wildcards, escapes, GLOB's own metacharacters, newlines and non-ASCII letters:
+    # $ilike folds A-Z only, so "École" and "école" differ on every backend.
+    for pattern in PATTERNS:
+        for op in ("$like", "$ilike"):
+            spec = {"s": {op: pattern}}
+            node = parse_filter(spec)
+            want = [f"{i:02d}" for i, v in enumerate(LIKE_VALUES) if matches(node, {"s": v})]
+            assert [d.id for d in words.iter_documents(spec)] == want, spec
+    assert words.count({"s": {"$ilike": "école"}}) == 1
+    assert words.count({"s": {"$ilike": "AB"}}) == 2

@@ -159,7 +159,7 @@ def test_streamed_search_on_an_empty_collection(store: VectorStore) -> None:
 
 def test_streamed_search_checks_its_arguments(filled: VectorStore) -> None:
     with pytest.raises(InvalidArgumentError):
-        for _ in filled.stream_similarity_search("x", k=0):
+        for _ in filled.stream_similarity_search("x", k=-1):
             pass
     with pytest.raises(InvalidArgumentError):
         for _ in filled.stream_similarity_search("x", batch_size=0):

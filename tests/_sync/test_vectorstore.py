@@ -299,19 +299,43 @@ def test_search_with_filter_only_returns_matching_documents(
     assert store.similarity_search("cats", filter={"i": 99}) == []
 
 
-@pytest.mark.parametrize("k", [0, -1, 1.5, True])
+@pytest.mark.parametrize("k", [-1, 1.5, True, None])
 def test_bad_k_is_refused(store: VectorStore, k: Any) -> None:
     with pytest.raises(InvalidArgumentError):
         store.similarity_search("x", k=k)
     with pytest.raises(InvalidArgumentError):
         store.similarity_search_by_vector([0.0] * DIMENSION, k=k)
+    with pytest.raises(InvalidArgumentError):
+        store.max_marginal_relevance_search("x", k=k)
+    with pytest.raises(InvalidArgumentError):
+        for _ in store.stream_similarity_search("x", k=k):
+            pass
+
+
+def test_k_0_returns_no_hits_from_every_search(store: VectorStore) -> None:
+    store.add_texts(TEXTS)
+    vector = [0.5] * DIMENSION
+    assert store.similarity_search("cats", k=0) == []
+    assert store.similarity_search_with_score("cats", k=0) == []
+    assert store.similarity_search_by_vector(vector, k=0) == []
+    assert store.similarity_search_with_score_by_vector(vector, k=0) == []
+    assert store.max_marginal_relevance_search("cats", k=0) == []
+    assert store.max_marginal_relevance_search_by_vector(vector, k=0) == []
+    assert [hit for hit in store.stream_similarity_search("cats", k=0)] == []
+    assert [hit for hit in store.stream_similarity_search_with_score_by_vector(vector, k=0)] == []
+    # The other arguments are still checked (all but what only the database knows: the
+    # collection and its dimension, since k=0 sends nothing).
+    with pytest.raises(UnknownFilterOperatorError):
+        store.similarity_search("cats", k=0, filter={"a": {"$regex": "x"}})
+    with pytest.raises(InvalidArgumentError):
+        store.similarity_search_by_vector(["x"] * DIMENSION, k=0)
 
 
 def test_a_bad_filter_fails_before_any_io(store: VectorStore) -> None:
     with pytest.raises(UnknownFilterOperatorError):
         store.similarity_search("x", filter={"a": {"$regex": "x"}})
     with pytest.raises(UnknownFilterOperatorError):
-        store.count({"a": {"$like": "x"}})
+        store.count({"a": {"$size": 1}})
     with pytest.raises(UnknownFilterOperatorError):
         store.delete(filter={"$xor": []})
 
@@ -386,8 +410,13 @@ def test_delete_by_filter_and_by_both(store: VectorStore) -> None:
 
 def test_delete_needs_ids_or_a_filter(store: VectorStore) -> None:
     store.add_texts(["x"])
-    with pytest.raises(InvalidArgumentError):
+    with pytest.raises(InvalidArgumentError) as info:
         store.delete()
+    # The message says why, and how to delete everything on purpose.
+    assert "every document" in str(info.value) and "filter={}" in str(info.value)
+    assert info.value.value is None
+    with pytest.raises(InvalidArgumentError):
+        store.delete(None, None)
     assert store.count() == 1
 
 

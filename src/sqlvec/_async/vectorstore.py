@@ -23,8 +23,9 @@ from ..embeddings import Embeddings
 from ..errors import InvalidArgumentError, StoreClosedError
 from ..filters import Filter, parse_filter
 from ..identifiers import check_identifier
+from ..mmr import OFFLOAD_MMR_WORK, check_mmr_arguments, max_marginal_relevance
 from ..models import IndexSpec
-from ..rows import OFFLOAD_ROWS, Rows, check_ids, check_positive, check_sequence, prepare_rows
+from ..rows import OFFLOAD_ROWS, Rows, check_count, check_ids, check_positive, check_sequence, prepare_rows
 from ..vectors import as_vector
 from .engine import AsyncEngine
 
@@ -182,10 +183,19 @@ class AsyncVectorStore:
         filter: Optional[Mapping[str, Any]] = None,
     ) -> int:
         """Delete the documents with these ids and/or matching the filter (both: both
-        must hold); returns how many were deleted. `filter={}` matches every document."""
+        must hold); returns how many were deleted. `filter={}` matches every document.
+
+        Neither ids nor a filter raises InvalidArgumentError: LangChain documents `ids=None`
+        as "delete all", its stores mostly ignore it, and a missing argument should never
+        empty a collection; `filter={}` says "all" on purpose.
+        """
         self._check_open()
         if ids is None and filter is None:
-            raise InvalidArgumentError("pass ids, a filter, or both to choose what to delete")
+            raise InvalidArgumentError(
+                f"delete without ids or a filter would delete every document of {self._table!r}: "
+                "pass ids, a filter, or both; filter={} deletes them all on purpose",
+                None,
+            )
         checked = None if ids is None else check_ids(ids)
         if checked is not None and not checked:
             return 0
@@ -217,9 +227,11 @@ class AsyncVectorStore:
         """The k documents nearest to a vector, with their distances (lower is closer)."""
         self._check_open()
         check_sequence("embedding", embedding, "numbers")
-        check_positive("k", k)
+        check_count("k", k)
         where: Optional[Filter] = parse_filter(filter)
         query = as_vector(embedding)
+        if k == 0:
+            return []  # as LangChain's stores answer; checked, but no round trip for nothing
         return await self._driver.search(self._table, query, k, where)
 
     async def asimilarity_search_by_vector(
@@ -241,8 +253,10 @@ class AsyncVectorStore:
         """The k documents nearest to a query text, with their distances (lower is closer):
         cosine -> 1 - cosine similarity, l2 -> Euclidean distance, inner_product -> -dot."""
         self._check_open()
-        check_positive("k", k)
+        check_count("k", k)
         parse_filter(filter)  # a bad filter fails before the query is embedded
+        if k == 0:
+            return []  # nothing to embed the query for
         embedding = await self._embeddings.aembed_query(query)
         return await self.asimilarity_search_with_score_by_vector(embedding, k, filter)
 
@@ -304,10 +318,12 @@ class AsyncVectorStore:
         """
         self._check_open()
         check_sequence("embedding", embedding, "numbers")
-        check_positive("k", k)
+        check_count("k", k)
         check_positive("batch_size", batch_size)
         where: Optional[Filter] = parse_filter(filter)
         query = as_vector(embedding)
+        if k == 0:
+            return
         stream = self._driver.search_stream(self._table, query, k, where, batch_size)
         try:
             left = 0
@@ -329,8 +345,11 @@ class AsyncVectorStore:
     ) -> AsyncGenerator[Tuple[Document, float], None]:
         """The hits of :meth:`asimilarity_search_with_score`, nearest first, `batch_size` at a time."""
         self._check_open()
-        check_positive("k", k)
+        check_count("k", k)
+        check_positive("batch_size", batch_size)
         parse_filter(filter)  # a bad filter fails before the query is embedded
+        if k == 0:
+            return
         embedding = await self._embeddings.aembed_query(query)
         stream = self.astream_similarity_search_with_score_by_vector(embedding, k, filter, batch_size)
         try:
@@ -353,6 +372,59 @@ class AsyncVectorStore:
                 yield document
         finally:
             await stream.aclose()
+
+    # -- max marginal relevance -----------------------------------------------------------
+
+    async def amax_marginal_relevance_search_by_vector(
+        self,
+        embedding: Sequence[float],
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Document]:
+        """k documents chosen for relevance to a vector and diversity among themselves.
+
+        The `fetch_k` nearest documents matching the filter are read with their stored
+        vectors in one search, then max marginal relevance (`sqlvec.mmr`, cosine
+        similarity) picks k of them, in the order it picks them. lambda_mult=1 ranks by
+        relevance only, 0 by diversity only. k=0 returns [].
+        """
+        self._check_open()
+        check_sequence("embedding", embedding, "numbers")
+        check_mmr_arguments(k, fetch_k, lambda_mult)
+        where: Optional[Filter] = parse_filter(filter)
+        query = as_vector(embedding)
+        if k == 0:
+            return []
+        hits, vectors = await self._driver.search_with_vectors(self._table, query, fetch_k, where)
+        if True:  # ASYNC
+            if len(hits) * k * vectors.shape[-1] >= OFFLOAD_MMR_WORK:
+                # A large choice is milliseconds of numpy: keep it off the event loop.
+                chosen = await asyncio.to_thread(max_marginal_relevance, query, vectors, k, lambda_mult)
+            else:
+                chosen = max_marginal_relevance(query, vectors, k, lambda_mult)
+        else:
+            chosen = max_marginal_relevance(query, vectors, k, lambda_mult)
+        return [hits[i][0] for i in chosen]
+
+    async def amax_marginal_relevance_search(
+        self,
+        query: str,
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Document]:
+        """k documents chosen for relevance to a query text and diversity among themselves
+        (see :meth:`amax_marginal_relevance_search_by_vector`)."""
+        self._check_open()
+        check_mmr_arguments(k, fetch_k, lambda_mult)
+        parse_filter(filter)  # a bad filter fails before the query is embedded
+        if k == 0:
+            return []
+        embedding = await self._embeddings.aembed_query(query)
+        return await self.amax_marginal_relevance_search_by_vector(embedding, k, fetch_k, lambda_mult, filter)
 
     # -- vector index ----------------------------------------------------------------
 

@@ -60,6 +60,9 @@ from ..models import Batch, CollectionInfo, Float32Array, IndexSpec
 #: One search hit: the document and its distance to the query (lower is closer).
 Hit = Tuple[Document, float]
 
+#: Search hits and their stored vectors: row i of the (len(hits), dimension) matrix is hit i's.
+HitsWithVectors = Tuple[List[Hit], Float32Array]
+
 
 class AsyncDriver(Protocol):
     """An async backend: one connection (or pool) to one database."""
@@ -124,6 +127,13 @@ class AsyncDriver(Protocol):
         Exact unless a vector index was applied; either way it sees every committed
         write, from this connection or any other.
         """
+        ...
+
+    async def search_with_vectors(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter]
+    ) -> HitsWithVectors:
+        """The hits `search` returns, with each hit's stored embedding (float32, as written),
+        read in the same statement or transaction as the hits (for max marginal relevance)."""
         ...
 
     def iter_documents(self, table: str, where: Optional[Filter], batch_size: int) -> AsyncGenerator[Document, None]:
@@ -198,6 +208,10 @@ class Driver(Protocol):
 
     def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         """See AsyncDriver.search."""
+        ...
+
+    def search_with_vectors(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> HitsWithVectors:
+        """See AsyncDriver.search_with_vectors."""
         ...
 
     def iter_documents(self, table: str, where: Optional[Filter], batch_size: int) -> Generator[Document, None, None]:

@@ -17,6 +17,8 @@ import uuid
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, quote, urlencode
 
+import numpy as np
+
 from ..documents import Document
 from ..errors import (
     CollectionMismatchError,
@@ -38,7 +40,7 @@ from ..pool import (
     RequestTimeoutError,
 )
 from ..retry import RESULT_UNKNOWN_SQLSTATES, RetryPolicy, session_lost
-from .base import Hit
+from .base import Hit, HitsWithVectors
 from .pgsql import COCKROACHDB, POSTGRESQL, PgSQL, spec_from_json
 
 try:
@@ -255,6 +257,25 @@ def row_hits(rows: Sequence[Sequence[Any]], resort: bool) -> List[Hit]:
         # ivfflat's iterative scan returns rows in relaxed order: restore nearest-first.
         hits.sort(key=lambda hit: hit[1])
     return hits
+
+
+def row_hits_with_vectors(rows: Sequence[Sequence[Any]], resort: bool, dimension: int) -> HitsWithVectors:
+    """Hits and their stored embeddings (the sixth column of `PgSQL.search(with_vectors=True)`)."""
+    if resort:
+        rows = sorted(rows, key=lambda row: float(row[3]))
+    hits = row_hits(rows, False)
+    if not rows:
+        return hits, np.zeros((0, dimension), dtype=np.float32)
+    return hits, np.stack([row_vector(row[5]) for row in rows]).astype(np.float32, copy=False)
+
+
+def row_vector(value: Any) -> Float32Array:
+    """A vector column as float32: pgvector's binary loader gives numpy, CockroachDB's text '[1,2]'."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    elif hasattr(value, "to_numpy"):  # pgvector.Vector
+        value = value.to_numpy()
+    return np.asarray(value, dtype=np.float32)
 
 
 def cursor_name() -> str:

@@ -13,7 +13,7 @@ import math
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import InvalidArgumentError
-from ..filters import Filter, FilterCompiler, Scalar
+from ..filters import Filter, FilterCompiler, Scalar, like_pattern
 from ..identifiers import quote_identifier
 from ..models import IndexSpec, check_distance
 
@@ -113,6 +113,25 @@ class JsonbFilterCompiler(FilterCompiler):
             return f"COALESCE(({path}) IN (SELECT jsonb_array_elements(%s::jsonb)), FALSE)"
         params.append([json.dumps(value) for value in values])
         return f"COALESCE(({path}) = ANY(%s::jsonb[]), FALSE)"
+
+    def exists(self, key: Tuple[str, ...], params: List[Any]) -> str:
+        # `->` gives SQL NULL only for a missing key (a JSON null is the jsonb 'null').
+        return f"(({self._path(key, params)}) IS NOT NULL)"
+
+    def like(self, key: Tuple[str, ...], pattern: str, ignore_case: bool, params: List[Any]) -> str:
+        # LIKE with an explicit escape (E'' reads the same whatever standard_conforming_strings
+        # says), and $ilike as LIKE over ASCII-lowered text rather than ILIKE, whose case
+        # folding follows the database's locale: A-Z only, as on SQLite.
+        typ = self._path(key, params)
+        text = f"({self._path(key, params)} #>> '{{}}')"
+        if ignore_case:
+            text = f"translate({text}, '{_UPPER}', '{_LOWER}')"
+        params.append(like_pattern(pattern, ignore_case))
+        return f"(CASE WHEN jsonb_typeof({typ}) = 'string' THEN {text}{self.collate} LIKE %s ESCAPE E'\\\\' ELSE FALSE END)"
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
 class PgSQL:
@@ -251,7 +270,13 @@ class PgSQL:
     # -- search ----------------------------------------------------------------------
 
     def search(
-        self, table: str, distance: str, node: Optional[Filter], k: Optional[int], strict: bool = False
+        self,
+        table: str,
+        distance: str,
+        node: Optional[Filter],
+        k: Optional[int],
+        strict: bool = False,
+        with_vectors: bool = False,
     ) -> Tuple[str, List[Any]]:
         """Nearest rows first; params: the query vector first, then the filter's, then k.
 
@@ -260,6 +285,7 @@ class PgSQL:
         every matching row in distance order (for a server-side cursor). strict sorts the k
         rows again on the server, for a cursor over an index scan whose order is relaxed
         (ivfflat's iterative scan), where the client cannot sort what it has not fetched.
+        with_vectors adds each row's stored embedding as a sixth column.
         """
         op = OPERATORS[check_distance(distance)]
         sql, filter_params = self.where(node)
@@ -269,7 +295,7 @@ class PgSQL:
         if k is not None:
             limit = " LIMIT %s"
         text = (
-            f"SELECT id, content, metadata, embedding {op} {vector} AS distance, tableoid::int8 "
+            f"SELECT id, content, metadata, embedding {op} {vector} AS distance, tableoid::int8{', embedding' if with_vectors else ''} "
             f"FROM {quote_identifier(table)} WHERE {sql} ORDER BY distance{limit}"
         )
         if k is not None:

@@ -59,7 +59,7 @@ from ..models import Batch, CollectionInfo, Float32Array, IndexSpec, Int64Array,
 from ..pool import DatabaseError, DatabaseLockedError
 from ..urls import DatabaseURL
 from ..vectors import ExactIndex, from_blobs, to_blob
-from .base import Hit
+from .base import Hit, HitsWithVectors
 
 T = TypeVar("T")
 
@@ -495,6 +495,15 @@ class _SQLiteCore:
             rows = self._rows_by_seq(conn, table, keys)
         return self._hits(rows, keys, scores)
 
+    def search_with_vectors(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> HitsWithVectors:
+        # The stored blobs, not the cache: it holds cosine rows normalised, and a caller
+        # asking for vectors wants the ones that were written.
+        with self._transaction(write=False) as conn:
+            reg, keys, scores = self._rank(conn, table, query, k, where)
+            rows = self._rows_by_seq(conn, table, keys, embedding=True) if len(keys) else {}
+        blobs = [rows[int(key)][4] for key in keys if int(key) in rows]
+        return self._hits(rows, keys, scores), from_blobs(blobs, reg.dimension)
+
     def search_first(
         self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
     ) -> Tuple[_Ranking, List[Hit]]:
@@ -614,6 +623,9 @@ class SQLiteDriver:
 
     def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         return self._run(self._core.search, table, query, k, where)
+
+    def search_with_vectors(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> HitsWithVectors:
+        return self._run(self._core.search_with_vectors, table, query, k, where)
 
     def iter_documents(self, table: str, where: Optional[Filter], batch_size: int) -> Generator[Document, None, None]:
         # Keyset pages, the lock held for one page at a time: other threads go on between them.
@@ -789,6 +801,11 @@ class AsyncSQLiteDriver:
 
     async def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
         return await self._submit(self._core.search, table, query, k, where)
+
+    async def search_with_vectors(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter]
+    ) -> HitsWithVectors:
+        return await self._submit(self._core.search_with_vectors, table, query, k, where)
 
     async def iter_documents(
         self, table: str, where: Optional[Filter], batch_size: int

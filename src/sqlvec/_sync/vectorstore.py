@@ -24,8 +24,9 @@ from ..embeddings import Embeddings
 from ..errors import InvalidArgumentError, StoreClosedError
 from ..filters import Filter, parse_filter
 from ..identifiers import check_identifier
+from ..mmr import check_mmr_arguments, max_marginal_relevance
 from ..models import IndexSpec
-from ..rows import Rows, check_ids, check_positive, check_sequence, prepare_rows
+from ..rows import Rows, check_count, check_ids, check_positive, check_sequence, prepare_rows
 from ..vectors import as_vector
 from .engine import Engine
 
@@ -173,10 +174,19 @@ class VectorStore:
         filter: Optional[Mapping[str, Any]] = None,
     ) -> int:
         """Delete the documents with these ids and/or matching the filter (both: both
-        must hold); returns how many were deleted. `filter={}` matches every document."""
+        must hold); returns how many were deleted. `filter={}` matches every document.
+
+        Neither ids nor a filter raises InvalidArgumentError: LangChain documents `ids=None`
+        as "delete all", its stores mostly ignore it, and a missing argument should never
+        empty a collection; `filter={}` says "all" on purpose.
+        """
         self._check_open()
         if ids is None and filter is None:
-            raise InvalidArgumentError("pass ids, a filter, or both to choose what to delete")
+            raise InvalidArgumentError(
+                f"delete without ids or a filter would delete every document of {self._table!r}: "
+                "pass ids, a filter, or both; filter={} deletes them all on purpose",
+                None,
+            )
         checked = None if ids is None else check_ids(ids)
         if checked is not None and not checked:
             return 0
@@ -208,9 +218,11 @@ class VectorStore:
         """The k documents nearest to a vector, with their distances (lower is closer)."""
         self._check_open()
         check_sequence("embedding", embedding, "numbers")
-        check_positive("k", k)
+        check_count("k", k)
         where: Optional[Filter] = parse_filter(filter)
         query = as_vector(embedding)
+        if k == 0:
+            return []  # as LangChain's stores answer; checked, but no round trip for nothing
         return self._driver.search(self._table, query, k, where)
 
     def similarity_search_by_vector(
@@ -232,8 +244,10 @@ class VectorStore:
         """The k documents nearest to a query text, with their distances (lower is closer):
         cosine -> 1 - cosine similarity, l2 -> Euclidean distance, inner_product -> -dot."""
         self._check_open()
-        check_positive("k", k)
+        check_count("k", k)
         parse_filter(filter)  # a bad filter fails before the query is embedded
+        if k == 0:
+            return []  # nothing to embed the query for
         embedding = self._embeddings.embed_query(query)
         return self.similarity_search_with_score_by_vector(embedding, k, filter)
 
@@ -295,10 +309,12 @@ class VectorStore:
         """
         self._check_open()
         check_sequence("embedding", embedding, "numbers")
-        check_positive("k", k)
+        check_count("k", k)
         check_positive("batch_size", batch_size)
         where: Optional[Filter] = parse_filter(filter)
         query = as_vector(embedding)
+        if k == 0:
+            return
         stream = self._driver.search_stream(self._table, query, k, where, batch_size)
         try:
             left = 0
@@ -320,8 +336,11 @@ class VectorStore:
     ) -> Generator[Tuple[Document, float], None, None]:
         """The hits of :meth:`similarity_search_with_score`, nearest first, `batch_size` at a time."""
         self._check_open()
-        check_positive("k", k)
+        check_count("k", k)
+        check_positive("batch_size", batch_size)
         parse_filter(filter)  # a bad filter fails before the query is embedded
+        if k == 0:
+            return
         embedding = self._embeddings.embed_query(query)
         stream = self.stream_similarity_search_with_score_by_vector(embedding, k, filter, batch_size)
         try:
@@ -344,6 +363,52 @@ class VectorStore:
                 yield document
         finally:
             stream.close()
+
+    # -- max marginal relevance -----------------------------------------------------------
+
+    def max_marginal_relevance_search_by_vector(
+        self,
+        embedding: Sequence[float],
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Document]:
+        """k documents chosen for relevance to a vector and diversity among themselves.
+
+        The `fetch_k` nearest documents matching the filter are read with their stored
+        vectors in one search, then max marginal relevance (`sqlvec.mmr`, cosine
+        similarity) picks k of them, in the order it picks them. lambda_mult=1 ranks by
+        relevance only, 0 by diversity only. k=0 returns [].
+        """
+        self._check_open()
+        check_sequence("embedding", embedding, "numbers")
+        check_mmr_arguments(k, fetch_k, lambda_mult)
+        where: Optional[Filter] = parse_filter(filter)
+        query = as_vector(embedding)
+        if k == 0:
+            return []
+        hits, vectors = self._driver.search_with_vectors(self._table, query, fetch_k, where)
+        chosen = max_marginal_relevance(query, vectors, k, lambda_mult)
+        return [hits[i][0] for i in chosen]
+
+    def max_marginal_relevance_search(
+        self,
+        query: str,
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Document]:
+        """k documents chosen for relevance to a query text and diversity among themselves
+        (see :meth:`max_marginal_relevance_search_by_vector`)."""
+        self._check_open()
+        check_mmr_arguments(k, fetch_k, lambda_mult)
+        parse_filter(filter)  # a bad filter fails before the query is embedded
+        if k == 0:
+            return []
+        embedding = self._embeddings.embed_query(query)
+        return self.max_marginal_relevance_search_by_vector(embedding, k, fetch_k, lambda_mult, filter)
 
     # -- vector index ----------------------------------------------------------------
 

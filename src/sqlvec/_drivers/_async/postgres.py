@@ -49,6 +49,7 @@ from ..pg_common import (
     register_adapters,
     row_document,
     row_hits,
+    row_hits_with_vectors,
     stale,
     stream_search,
     translate,
@@ -56,6 +57,7 @@ from ..pg_common import (
 )
 
 # isort: split
+import numpy as np
 import psycopg
 import psycopg.errors
 import psycopg_pool
@@ -68,12 +70,15 @@ from ...identifiers import quote_identifier
 from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
-from ..base import Hit
+from ..base import Hit, HitsWithVectors
 from ..pg_checkout import AsyncCheckout
 from ..pg_deadline import AsyncDeadline
 from ..pgsql import PgSQL, spec_to_json
 
 T = TypeVar("T")
+
+#: What `_nearest` returns for the vectors when none were asked for.
+_NO_VECTORS: Float32Array = np.zeros((0, 0), dtype=np.float32)
 
 
 class AsyncPostgresDriver:
@@ -448,14 +453,27 @@ class AsyncPostgresDriver:
         return await self._run(work, idempotent=True, transaction=False, table=table)
 
     async def search(self, table: str, query: Float32Array, k: int, where: Optional[Filter]) -> List[Hit]:
-        """The k nearest rows; query-time index settings are SET LOCAL in the transaction.
+        """The k nearest rows; query-time index settings are SET LOCAL in the transaction."""
+        hits, _ = await self._nearest(table, query, k, where, False)
+        return hits
+
+    async def search_with_vectors(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter]
+    ) -> HitsWithVectors:
+        """The k nearest rows and their stored embeddings, read by one statement."""
+        return await self._nearest(table, query, k, where, True)
+
+    async def _nearest(
+        self, table: str, query: Float32Array, k: int, where: Optional[Filter], with_vectors: bool
+    ) -> HitsWithVectors:
+        """The k nearest rows (and their embeddings if asked; else an empty matrix).
 
         The collection's description is cached; the rows tell (by their table's OID, or by
         being fewer than k) when it may be stale, and the search then runs once more afresh.
         """
         info = await self._checked(table, query)
         for fresh in (False, True):
-            statement, params = self.sql.search(table, info.distance, where, k)
+            statement, params = self.sql.search(table, info.distance, where, k, with_vectors=with_vectors)
             params[0] = query
             settings = self.sql.search_settings(info.index, k, where is not None)
             resort = bool(settings) and info.index is not None and info.index.kind == "ivfflat"
@@ -474,7 +492,9 @@ class AsyncPostgresDriver:
                     info = latest
                     check_dimension(info, query)
                     continue
-            return row_hits(rows, resort)
+            if with_vectors:
+                return row_hits_with_vectors(rows, resort, info.dimension)
+            return row_hits(rows, resort), _NO_VECTORS
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _search_rows(
