@@ -82,6 +82,13 @@ def search_filter(kwargs: Dict[str, Any]) -> Optional[Mapping[str, Any]]:
     return found
 
 
+def mmr_fetch_k(k: int, fetch_k: int) -> int:
+    """fetch_k raised to k, as LangChain's stores do; values of the wrong type pass on for the store to refuse."""
+    if isinstance(k, int) and isinstance(fetch_k, int) and not isinstance(k, bool) and fetch_k < k:
+        return k
+    return fetch_k
+
+
 _Shared = TypeVar("_Shared", bound="LangChainShared")
 
 

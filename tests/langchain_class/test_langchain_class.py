@@ -268,3 +268,55 @@ async def test_search_by_vector_and_closing_each_half(engine_url: str) -> None:
         await store.aclose()
     with pytest.raises(StoreClosedError):
         await store.asimilarity_search_by_vector([0.0, 1.0], k=1)
+
+
+#: The core store's hand-checked MMR case (tests/_async/test_mmr.py), with texts as the vectors' names:
+#: plain similarity ranks a, b, c, d; b is a near duplicate of a, so MMR at lambda_mult 0.5 picks a, c, d.
+MMR_VECTORS: Dict[str, List[float]] = {
+    "q": [1.0, 0.0, 0.0],
+    "a": [0.96, 0.28, 0.0],
+    "b": [0.936, 0.352, 0.0],
+    "c": [0.8, 0.0, 0.6],
+    "d": [0.6, 0.0, -0.8],
+}
+
+
+class MmrEmbeddings(Embeddings):
+    """Looks texts up in MMR_VECTORS."""
+
+    def embed_documents(self, texts: List[str]) -> List[List[float]]:
+        return [MMR_VECTORS[text] for text in texts]
+
+    def embed_query(self, text: str) -> List[float]:
+        return MMR_VECTORS[text]
+
+
+@pytest.mark.asyncio
+async def test_max_marginal_relevance_through_both_halves_and_the_retriever(engine_url: str) -> None:
+    """MMR reaches the core store's choice from every LangChain entry point; fetch_k below k is raised to k."""
+    store = SqlvecVectorStore.from_url(engine_url, MmrEmbeddings(), collection_name="mmr")
+    try:
+        store.init_collection(3)
+        store.add_texts(["a", "b", "c", "d"], [{"name": n} for n in "abcd"], ids=["a", "b", "c", "d"])
+        assert [d.id for d in store.similarity_search("q", k=3)] == ["a", "b", "c"]
+        assert [d.id for d in store.max_marginal_relevance_search("q", k=3, fetch_k=4)] == ["a", "c", "d"]
+        assert [d.id for d in await store.amax_marginal_relevance_search("q", k=3, fetch_k=4)] == ["a", "c", "d"]
+        by_vector = await store.amax_marginal_relevance_search_by_vector(MMR_VECTORS["q"], k=3, fetch_k=4)
+        assert [d.id for d in by_vector] == ["a", "c", "d"]
+        assert [d.id for d in store.max_marginal_relevance_search("q", k=3, fetch_k=4, lambda_mult=0.0)] == [
+            "a",
+            "d",
+            "c",
+        ]
+        # LangChain's stores fetch at least k candidates (sqlvec's core store would refuse fetch_k < k):
+        # fetch_k=1 becomes 3, so the candidates are a, b, c and MMR takes them as a, c, b.
+        assert [d.id for d in store.max_marginal_relevance_search("q", k=3, fetch_k=1)] == ["a", "c", "b"]
+        # Without a: b is the nearest; then c (.5 * .8 - .5 * .7488) beats d (.5 * .6 - .5 * .5616).
+        narrowed = store.max_marginal_relevance_search("q", k=2, fetch_k=4, filter={"name": {"$ne": "a"}})
+        assert [d.id for d in narrowed] == ["b", "c"]
+        retriever = store.as_retriever(search_type="mmr", search_kwargs={"k": 3, "fetch_k": 4})
+        assert [d.id for d in retriever.invoke("q")] == ["a", "c", "d"]
+        assert [d.id for d in await retriever.ainvoke("q")] == ["a", "c", "d"]
+    finally:
+        store.close()
+        await store.aclose()

@@ -8,7 +8,14 @@ from langchain_core.documents import Document
 
 from ..embeddings import Embeddings
 from ..errors import InvalidArgumentError
-from ..langchain_shared import LangChainShared, coerce_ids, relevance_score_fn, search_filter, to_langchain
+from ..langchain_shared import (
+    LangChainShared,
+    coerce_ids,
+    mmr_fetch_k,
+    relevance_score_fn,
+    search_filter,
+    to_langchain,
+)
 from .vectorstore import AsyncVectorStore
 
 _Methods = TypeVar("_Methods", bound="AsyncLangChainMethods")
@@ -113,6 +120,28 @@ class AsyncLangChainMethods(LangChainShared):
         """The k documents nearest to a query, nearest first; `filter=` narrows."""
         hits = await self.asimilarity_search_with_score(query, k, **kwargs)
         return [doc for doc, _ in hits]
+
+    async def amax_marginal_relevance_search_by_vector(
+        self, embedding: List[float], k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
+    ) -> List[Document]:
+        """k documents picked by max marginal relevance among the fetch_k nearest to a vector; `filter=` narrows.
+
+        A fetch_k below k is raised to k, as LangChain's own stores do (sqlvec's store refuses it)."""
+        where = search_filter(kwargs)
+        found = await self._aopen().amax_marginal_relevance_search_by_vector(
+            embedding, k, mmr_fetch_k(k, fetch_k), lambda_mult, where
+        )
+        return [to_langchain(doc) for doc in found]
+
+    async def amax_marginal_relevance_search(
+        self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
+    ) -> List[Document]:
+        """k documents picked by max marginal relevance among the fetch_k nearest to a query; `filter=` narrows."""
+        where = search_filter(kwargs)
+        found = await self._aopen().amax_marginal_relevance_search(
+            query, k, mmr_fetch_k(k, fetch_k), lambda_mult, where
+        )
+        return [to_langchain(doc) for doc in found]
 
     async def _asimilarity_search_with_relevance_scores(
         self, query: str, k: int = 4, **kwargs: Any
