@@ -9,6 +9,8 @@ Usage
     unawait compare [SYNC_DIR]    generate into memory and compare with an existing sync tree at
                                   AST level (migrating from another generator); writes nothing
     unawait compare SRC SYNC_DIR  the same for one async folder and the sync folder to compare with
+    unawait init [--dry-run]      set the project up: [tool.unawait], .gitattributes, pre-commit,
+                                  a note on generated files; appends only, idempotent
 
 Exit codes
     0  everything is up to date (or was brought up to date)
@@ -158,11 +160,47 @@ def _compare_main(argv: list[str]) -> int:
     return EXIT_INTERNAL if result.internal_error else EXIT_OK
 
 
+def _init_main(argv: list[str]) -> int:
+    """`unawait init`: append the configuration for the detected async trees; print what it did."""
+    from . import init
+
+    parser = _Parser(prog="unawait init", description=(init.__doc__ or "").strip())
+    parser.add_argument(
+        "--src", metavar="PATH", help="the async tree (default: folders named _async, asynchronous, aio)"
+    )
+    parser.add_argument("--dest", metavar="PATH", help="where its sync twin goes (default: the sibling _sync ...)")
+    parser.add_argument(
+        "--format", choices=["ruff", "black", "none"], help="formatter run on generated files (default: detected)"
+    )
+    parser.add_argument("--repo", default="URL", help="the hook repository's URL in the pre-commit snippet")
+    parser.add_argument("--rev", default="REV", help="the tag or commit to pin in the pre-commit snippet")
+    parser.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    args = parser.parse_args(argv)
+    root = Path.cwd()
+    fmt = None if args.format is None else ("" if args.format == "none" else args.format)
+    try:
+        if args.dest is not None and args.src is None:
+            raise ConfigError("--dest needs --src")
+        plan = init.plan_init(root, args.src, args.dest, fmt, args.repo, args.rev)
+        if not args.dry_run:
+            init.apply(root, plan)
+    except ConfigError as exc:
+        print(f"unawait: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"unawait: cannot write: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(init.report(plan, args.dry_run))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["compare"]:  # a one-off tree whose SRC is named compare: `unawait ./compare DEST`
         return _compare_main(argv[1:])
+    if argv[:1] == ["init"]:  # likewise: a source folder named init is `unawait ./init DEST`
+        return _init_main(argv[1:])
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:
