@@ -29,8 +29,9 @@ ASYNC_FOLDERS = {"_async": "_sync", "asynchronous": "synchronous", "aio": "sync"
 #: Folders never searched for async trees.
 _SKIP = {".git", ".hg", ".venv", "venv", ".nox", ".tox", "node_modules", "build", "dist", "__pycache__"}
 #: Ruff rules the generated code may break where the async source could not do otherwise (see
-#: docs/adopting.md): ignored in generated trees only when the project selects them.
-_LEFTOVER_RULES = ("SIM117", "UP028")
+#: docs/adopting.md): ignored in generated trees of a project that lints with ruff and selects
+#: them, or selects nothing (recent ruff releases enable them by default).
+_LEFTOVER_RULES = ("UP028",)
 #: The marker of the contributor note: present means written.
 NOTE_TITLE = "## Generated code (unawait)"
 
@@ -111,16 +112,23 @@ def detect_formatter(root: Path, data: dict[str, Any]) -> str:
     return ""
 
 
-def _selected(data: dict[str, Any]) -> list[str]:
-    """The ruff rule codes or prefixes the project selects (select and extend-select, lint or top level)."""
-    tool = data.get("tool", {}).get("ruff", {})
+def _leftovers(data: dict[str, Any]) -> list[str]:
+    """The rules of _LEFTOVER_RULES that the project's ruff configuration may enable."""
+    tool = data.get("tool", {})
+    if "ruff" not in tool:
+        return []  # not linted with ruff, or configured in ruff.toml (printed, not edited: see plan_init)
+    ruff = tool["ruff"]
     codes: list[str] = []
-    for table in (tool, tool.get("lint", {})):
+    explicit = False
+    for table in (ruff, ruff.get("lint", {})):
+        explicit = explicit or "select" in table
         for key in ("select", "extend-select"):
             value = table.get(key, [])
             if isinstance(value, list):
                 codes += [str(v) for v in value]
-    return codes
+    if not explicit:
+        codes.append("ALL")  # ruff's default set, which grows with its releases
+    return [r for r in _LEFTOVER_RULES if any(c == "ALL" or r.startswith(c) for c in codes)]
 
 
 def _toml_string(text: str) -> str:
@@ -187,8 +195,7 @@ def plan_init(
         plan.steps.append(Step("append to", "pyproject.toml", f"[tool.unawait] with {len(trees)} tree(s)"))
 
     # 2. ruff per-file ignores, only for the rules the project selects that generated code may break.
-    selected = _selected(data)
-    rules = [r for r in _LEFTOVER_RULES if any(r.startswith(c) or c == "ALL" for c in selected)]
+    rules = _leftovers(data)
     if rules:
         ignores = data.get("tool", {}).get("ruff", {}).get("lint", {}).get("per-file-ignores", {})
         missing = [d for _, d in trees if f"{d}/**" not in ignores]

@@ -90,13 +90,20 @@ def test_existing_files_are_appended_to_and_code_and_yaml_are_only_printed(
 def test_ruff_ignores_are_added_only_for_rules_the_project_selects(
     proj: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (proj / "pyproject.toml").write_text(PYPROJECT + '[tool.ruff.lint]\nselect = ["E", "F", "I"]\n')
     init(capsys)
-    assert "per-file-ignores" not in (proj / "pyproject.toml").read_text()  # ruff's defaults: nothing to ignore
+    assert "per-file-ignores" not in (proj / "pyproject.toml").read_text()  # UP not selected: nothing to ignore
     (proj / "pyproject.toml").write_text(PYPROJECT + '[tool.ruff.lint]\nselect = ["E", "F", "UP"]\n')
     init(capsys)
     data = tomllib.loads((proj / "pyproject.toml").read_text())
     assert data["tool"]["ruff"]["lint"]["per-file-ignores"] == {"src/kv/_sync/**": ["UP028"]}
     assert data["tool"]["ruff"]["lint"]["select"] == ["E", "F", "UP"]
+
+
+def test_ruff_with_its_default_rules_gets_the_ignore_too(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    init(capsys)  # [tool.ruff] without select: ruff's defaults, which include UP028 in recent releases
+    data = tomllib.loads((proj / "pyproject.toml").read_text())
+    assert data["tool"]["ruff"]["lint"]["per-file-ignores"] == {"src/kv/_sync/**": ["UP028"]}
 
 
 def test_explicit_trees_formatter_and_pin(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
