@@ -102,8 +102,10 @@ class Formatter:
     def format(self, text: str, dest_rel: str) -> str:
         """text formatted as the formatter formats the file dest_rel (relative to the project root)."""
         # --stdin-filename: the path picks the configuration (and the target version) that the
-        # formatter uses for that file on disk. No --force-exclude: a project that excludes the
-        # generated tree from formatting still gets it formatted here, exactly once, by unawait.
+        # formatter uses for that file on disk. No --force-exclude on the command line: ruff
+        # formats the text even where the project excludes the generated tree from its formatter
+        # hook (black honours a configured force-exclude and returns the text as it was, which
+        # is then what its hook leaves too).
         if self.name == "ruff":
             args = ["format", "--quiet", "--stdin-filename", dest_rel, "-"]
         else:
