@@ -48,7 +48,7 @@ NOX_SESSION = '''\
 @nox.session
 def codegen(session: nox.Session) -> None:
     """Regenerate the sync code from the async sources (-- --check: verify only)."""
-    session.install("unawait")  # or: "unawait @ git+URL#subdirectory=codegen"
+    session.install("unawait @ git+{repo}@{rev}#subdirectory=codegen")
     session.run("unawait", *session.posargs)
 '''
 
@@ -228,7 +228,12 @@ def plan_init(
     config = root / ".pre-commit-config.yaml"
     if not config.is_file():
         plan.creates[".pre-commit-config.yaml"] = "repos:\n" + hook
-        plan.steps.append(Step("create", ".pre-commit-config.yaml", "the unawait hook (pin rev)"))
+        detail = "the unawait hook"
+        if "URL" in (repo, rev) or "REV" in (repo, rev):
+            detail += (
+                "; replace URL and REV with unawait's repository and a tag or commit of it (or pass --repo, --rev)"
+            )
+        plan.steps.append(Step("create", ".pre-commit-config.yaml", detail))
     elif re.search(r"id:\s*unawait\b", config.read_text(encoding="utf-8", errors="replace")):
         plan.steps.append(Step("kept", ".pre-commit-config.yaml", "it has an unawait hook"))
     else:
@@ -248,7 +253,7 @@ def plan_init(
     # 6. nox: code is not edited; the session is printed when the noxfile has none.
     noxfile = root / "noxfile.py"
     if noxfile.is_file() and "unawait" not in noxfile.read_text(encoding="utf-8", errors="replace"):
-        plan.printed.append(("in noxfile.py", NOX_SESSION))
+        plan.printed.append(("in noxfile.py", NOX_SESSION.format(repo=repo, rev=rev)))
     return plan
 
 

@@ -53,6 +53,7 @@ def test_init_appends_the_table_keeping_the_file_and_writes_the_rest(
     assert "id: unawait" in hooks and '"./codegen", "ruff==' in hooks
     assert "never edit" in (proj / "AGENTS.md").read_text()
     assert "appended to pyproject.toml" in out and "created .pre-commit-config.yaml" in out
+    assert "replace URL and REV with unawait's repository" in out  # placeholders are named as such
 
 
 def test_a_second_run_changes_nothing_and_says_so(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,11 +108,16 @@ def test_ruff_with_its_default_rules_gets_the_ignore_too(proj: Path, capsys: pyt
 
 
 def test_explicit_trees_formatter_and_pin(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _ = init(capsys, "--src", "src/kv/_async", "--dest", "src/kv/sync", "--format", "none", "--rev", "v0.1.0")
+    repo = ["--repo", "https://example.org/unawait.git", "--rev", "v0.1.0"]
+    (proj / "noxfile.py").write_text("import nox\n")
+    code, out = init(capsys, "--src", "src/kv/_async", "--dest", "src/kv/sync", "--format", "none", *repo)
     assert code == 0
     config = load_config(proj / "pyproject.toml")
     assert config.trees[0].dest == Path("src/kv/sync") and config.format == ""
     assert "rev: v0.1.0" in (proj / ".pre-commit-config.yaml").read_text()
+    assert "repo: https://example.org/unawait.git" in (proj / ".pre-commit-config.yaml").read_text()
+    assert "replace URL and REV" not in out
+    assert "unawait @ git+https://example.org/unawait.git@v0.1.0#subdirectory=codegen" in out
 
 
 def test_no_async_tree_is_a_usage_error_with_a_hint(
