@@ -211,6 +211,18 @@ def plan_init(
                 plan.appends["pyproject.toml"] = plan.appends.get("pyproject.toml", "") + block
                 plan.steps.append(Step("append to", "pyproject.toml", f"ruff per-file-ignores {', '.join(rules)}"))
 
+    # 2b. No formatter run by unawait, but one in the project: it must keep off the generated
+    # tree, or a formatter hook and the unawait hook rewrite each other's output. The tables
+    # exist already, so the lines are printed rather than spliced into them.
+    detected = detect_formatter(root, data)
+    if not fmt and detected:
+        plan.printed.append(
+            (
+                f"to the {detected} configuration (format is off: {detected} must keep off generated files)",
+                _excludes(detected, [d for _, d in trees]),
+            )
+        )
+
     # 3. .gitattributes: GitHub folds generated files in diffs and leaves them out of language stats.
     attributes = root / ".gitattributes"
     existing = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
@@ -255,6 +267,18 @@ def plan_init(
     if noxfile.is_file() and "unawait" not in noxfile.read_text(encoding="utf-8", errors="replace"):
         plan.printed.append(("in noxfile.py", NOX_SESSION.format(repo=repo, rev=rev)))
     return plan
+
+
+def _excludes(formatter: str, dests: list[str]) -> str:
+    """The formatter configuration that keeps it off the generated trees, file names given or not."""
+    if formatter == "black":
+        pattern = "|".join(re.escape(d) for d in dests)
+        return f'[tool.black]\nforce-exclude = "^/({pattern})/"\n'
+    globs = ", ".join(_toml_string(d + "/**") for d in dests)
+    return (
+        "[tool.ruff]\nforce-exclude = true  # pre-commit passes file names: excludes must hold for them\n\n"
+        f"[tool.ruff.format]\nexclude = [{globs}]\n"
+    )
 
 
 def _pinned(formatter: str) -> str:

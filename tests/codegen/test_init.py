@@ -117,6 +117,8 @@ def test_explicit_trees_formatter_and_pin(proj: Path, capsys: pytest.CaptureFixt
     assert "rev: v0.1.0" in (proj / ".pre-commit-config.yaml").read_text()
     assert "repo: https://example.org/unawait.git" in (proj / ".pre-commit-config.yaml").read_text()
     assert "replace URL and REV" not in out
+    # format off in a ruff project: ruff must keep off the generated tree, file names given or not
+    assert "force-exclude = true" in out and 'exclude = ["src/kv/sync/**"]' in out
     assert "unawait @ git+https://example.org/unawait.git@v0.1.0#subdirectory=codegen" in out
 
 
