@@ -215,7 +215,7 @@ def plan_init(
     # tree, or a formatter hook and the unawait hook rewrite each other's output. The tables
     # exist already, so the lines are printed rather than spliced into them.
     detected = detect_formatter(root, data)
-    if not fmt and detected:
+    if not fmt and detected and not _kept_off(detected, data, [d for _, d in trees]):
         plan.printed.append(
             (
                 f"to the {detected} configuration (format is off: {detected} must keep off generated files)",
@@ -267,6 +267,15 @@ def plan_init(
     if noxfile.is_file() and "unawait" not in noxfile.read_text(encoding="utf-8", errors="replace"):
         plan.printed.append(("in noxfile.py", NOX_SESSION.format(repo=repo, rev=rev)))
     return plan
+
+
+def _kept_off(formatter: str, data: dict[str, Any], dests: list[str]) -> bool:
+    """Whether pyproject.toml already keeps the formatter off every generated tree, file names given or not."""
+    tool = data.get("tool", {}).get(formatter, {})
+    if formatter == "black":
+        return bool(tool.get("force-exclude"))  # a regex: trusted to cover the trees
+    excluded = [*tool.get("exclude", []), *tool.get("extend-exclude", []), *tool.get("format", {}).get("exclude", [])]
+    return tool.get("force-exclude") is True and all(any(e.rstrip("/*") == d for e in excluded) for d in dests)
 
 
 def _excludes(formatter: str, dests: list[str]) -> str:

@@ -136,3 +136,12 @@ def test_a_broken_pyproject_is_reported_not_appended_to(proj: Path, capsys: pyte
     code, out = init(capsys)
     assert code == 3 and "pyproject.toml" in out
     assert (proj / "pyproject.toml").read_text() == "[project\n"
+
+
+def test_formatter_excludes_already_in_place_are_not_printed_again(
+    proj: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kept_off = '[tool.ruff]\nforce-exclude = true\n[tool.ruff.format]\nexclude = ["src/kv/_sync/**"]\n'
+    (proj / "pyproject.toml").write_text(kept_off)
+    code, out = init(capsys, "--format", "none")
+    assert code == 0 and "force-exclude" not in out
