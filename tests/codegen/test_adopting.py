@@ -101,12 +101,18 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def sh(root: Path, *argv: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+def environment(root: Path) -> dict[str, str]:
+    """This process's environment with pre-commit's cache beside root, as a developer's shell has it."""
     env = {**os.environ, "PRE_COMMIT_HOME": str(root.parent / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
-    env.pop("PYTHONPATH", None)  # as a developer's shell has it
+    env.pop("PYTHONPATH", None)
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):  # a hook calling this test must not leak them
         env.pop(key, None)
-    done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=60, check=False)
+    return env
+
+
+def sh(root: Path, *argv: str, ok: bool = True, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    env = environment(root)
+    done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if ok:
         assert done.returncode == 0, f"{' '.join(argv)}:\n{done.stdout}{done.stderr}"
     return done
@@ -187,3 +193,24 @@ def test_the_published_hooks_install_unawait_from_the_codegen_folder() -> None:
     assert hooks["unawait-check"]["entry"] == "unawait --check"
     assert (ROOT / "codegen/pyproject.toml").is_file()
     assert 'unawait = "unawait.cli:main"' in (ROOT / "codegen/pyproject.toml").read_text()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("UNAWAIT_TEST_PUBLISHED_HOOK"),
+    reason="installs the published hook's environment from a package index (minutes); set UNAWAIT_TEST_PUBLISHED_HOOK=1",
+)
+def test_the_published_hook_installs_and_runs_unawait_from_this_repository(tmp_path: Path) -> None:
+    root = tmp_path / "kv"
+    (root / "pkg/_async").mkdir(parents=True)
+    (root / "pkg/_async/c.py").write_text("class AsyncC:\n    async def aget(self):\n        return 1\n")
+    (root / "pyproject.toml").write_text('[tool.unawait]\ntrees = [{ src = "pkg/_async", dest = "pkg/_sync" }]\n')
+    sh(root, "git", "init", "-q")
+    sh(root, "git", "add", "-A")
+    # try-repo: this checkout (HEAD and its uncommitted changes) as the hook repository at a rev.
+    try_repo = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "unawait", "--all-files"]
+    first = sh(root, *try_repo, ok=False, timeout=900)
+    assert first.returncode == 1 and "add them and commit again" in first.stdout, first.stdout + first.stderr
+    assert "class C:" in (root / "pkg/_sync/c.py").read_text()
+    sh(root, "git", "add", "-A")
+    second = sh(root, *try_repo, ok=False, timeout=900)
+    assert second.returncode == 0, second.stdout + second.stderr
