@@ -266,7 +266,25 @@ def plan_init(
     noxfile = root / "noxfile.py"
     if noxfile.is_file() and "unawait" not in noxfile.read_text(encoding="utf-8", errors="replace"):
         plan.printed.append(("in noxfile.py", NOX_SESSION.format(repo=repo, rev=rev)))
+    _check_appended(pyproject, plan.appends.get("pyproject.toml", ""), trees)
     return plan
+
+
+def _check_appended(pyproject: Path, appended: str, trees: list[tuple[str, str]]) -> None:
+    """Refuse an append that would break pyproject.toml (say, a table that extends an inline one)."""
+    if not appended:
+        return
+    text = (pyproject.read_text(encoding="utf-8") if pyproject.is_file() else "") + appended
+    try:
+        table = tomllib.loads(text).get("tool", {}).get("unawait", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{pyproject}: appending the unawait configuration would make it invalid TOML ({exc}); "
+            f"add this by hand:\n{appended}"
+        ) from None
+    found = [(str(t.get("src")), str(t.get("dest"))) for t in table.get("trees", [])]
+    if found != trees:  # pragma: no cover - a table that parses but reads otherwise: a bug here
+        raise ConfigError(f"{pyproject}: the appended [tool.unawait] table reads back as {found}, not {trees}")
 
 
 def _kept_off(formatter: str, data: dict[str, Any], dests: list[str]) -> bool:

@@ -145,3 +145,14 @@ def test_formatter_excludes_already_in_place_are_not_printed_again(
     (proj / "pyproject.toml").write_text(kept_off)
     code, out = init(capsys, "--format", "none")
     assert code == 0 and "force-exclude" not in out
+
+
+def test_an_append_that_would_break_the_toml_is_refused_with_the_text_to_add(
+    proj: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ruff's lint table is inline: a [tool.ruff.lint.per-file-ignores] table cannot extend it.
+    inline = '[tool.ruff]\nlint = { select = ["UP"] }\n'
+    (proj / "pyproject.toml").write_text(inline)
+    code, out = init(capsys)
+    assert code == 3 and "would make it invalid TOML" in out and '"src/kv/_sync/**" = ["UP028"]' in out
+    assert (proj / "pyproject.toml").read_text() == inline
