@@ -4,6 +4,7 @@ Run it
     unawait                      # every tree in [tool.unawait] of the nearest pyproject.toml
     unawait --check              # CI: write nothing, exit 1 with a diff if anything is stale
     unawait SRC DEST             # a one-off tree
+    unawait init                 # set a project up: [tool.unawait], pre-commit, .gitattributes
 
 Use it from Python
     from unawait import load_config, run

@@ -9,11 +9,15 @@ Usage
     unawait compare [SYNC_DIR]    generate into memory and compare with an existing sync tree at
                                   AST level (migrating from another generator); writes nothing
     unawait compare SRC SYNC_DIR  the same for one async folder and the sync folder to compare with
+    unawait --fail-on-change      generate; exit 1 if a file changed (the pre-commit hook's mode)
+    unawait init [--dry-run]      set the project up: [tool.unawait], .gitattributes, pre-commit,
+                                  a note on generated files; appends only, idempotent
 
 Exit codes
     0  everything is up to date (or was brought up to date)
     1  --check found differences: stale, missing, orphaned, or edited by hand; or a hand-written
-       file sits where a generated one belongs (it is never overwritten)
+       file sits where a generated one belongs (it is never overwritten); with --fail-on-change,
+       a file was created, updated or deleted
     2  errors in source files (syntax errors, async code with no sync meaning)
     3  configuration, usage or file-system error (a file that cannot be read or written, or is
        not a regular file)
@@ -77,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes (default: as many as the work and the free CPUs pay for)",
     )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write .unawait_cache/")
+    parser.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help="exit 1 after writing when a file was created, updated or deleted (pre-commit: it sees no new files)",
+    )
     parser.add_argument("--version", action="version", version=f"unawait {_version()}")
     return parser
 
@@ -158,11 +167,47 @@ def _compare_main(argv: list[str]) -> int:
     return EXIT_INTERNAL if result.internal_error else EXIT_OK
 
 
+def _init_main(argv: list[str]) -> int:
+    """`unawait init`: append the configuration for the detected async trees; print what it did."""
+    from . import init
+
+    parser = _Parser(prog="unawait init", description=(init.__doc__ or "").strip())
+    parser.add_argument(
+        "--src", metavar="PATH", help="the async tree (default: folders named _async, asynchronous, aio)"
+    )
+    parser.add_argument("--dest", metavar="PATH", help="where its sync twin goes (default: the sibling _sync ...)")
+    parser.add_argument(
+        "--format", choices=["ruff", "black", "none"], help="formatter run on generated files (default: detected)"
+    )
+    parser.add_argument("--repo", default="URL", help="the hook repository's URL in the pre-commit snippet")
+    parser.add_argument("--rev", default="REV", help="the tag or commit to pin in the pre-commit snippet")
+    parser.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    args = parser.parse_args(argv)
+    root = Path.cwd()
+    fmt = None if args.format is None else ("" if args.format == "none" else args.format)
+    try:
+        if args.dest is not None and args.src is None:
+            raise ConfigError("--dest needs --src")
+        plan = init.plan_init(root, args.src, args.dest, fmt, args.repo, args.rev)
+        if not args.dry_run:
+            init.apply(root, plan)
+    except ConfigError as exc:
+        print(f"unawait: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"unawait: cannot write: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(init.report(plan, args.dry_run))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["compare"]:  # a one-off tree whose SRC is named compare: `unawait ./compare DEST`
         return _compare_main(argv[1:])
+    if argv[:1] == ["init"]:  # likewise: a source folder named init is `unawait ./init DEST`
+        return _init_main(argv[1:])
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:
@@ -184,6 +229,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("unawait: interrupted", file=sys.stderr)
         return 130
     _print_report(report, args, sys.stdout, sys.stderr, time.perf_counter() - started)
+    if args.fail_on_change and report.applied and report.exit_code == EXIT_OK:
+        # pre-commit fails a hook that modified tracked files, but not one that created files:
+        # a new generated module would be left out of the commit without this.
+        changed = [f for f in report.files if f.status in (Status.CREATED, Status.UPDATED, Status.DELETED)]
+        if changed:
+            print(f"unawait: {len(changed)} generated file(s) changed; add them and commit again", file=sys.stderr)
+            return EXIT_DIFFERENCES
     return report.exit_code
 
 

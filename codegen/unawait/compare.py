@@ -171,6 +171,22 @@ class _Imports(ast.NodeTransformer):
         return kept
 
 
+class _Withs(ast.NodeTransformer):
+    """`with a:` whose whole body is `with b:` -> `with a, b:`: Python defines them as one statement.
+
+    unawait merges such pairs where the async source nested them only because one manager was
+    async (SIM117); other generators keep them nested. Neither side is wrong, so neither counts.
+    """
+
+    def visit_With(self, node: ast.With) -> ast.AST:
+        self.generic_visit(node)
+        if len(node.body) == 1 and isinstance(node.body[0], ast.With):
+            inner = node.body[0]
+            node.items = [*node.items, *inner.items]
+            node.body = inner.body
+        return node
+
+
 def normalise(source: str, *, imports: bool = True, package_init: bool = False) -> ast.Module:
     """The module's tree as compared; raises SyntaxError if source is not valid Python.
 
@@ -185,9 +201,12 @@ def normalise(source: str, *, imports: bool = True, package_init: bool = False) 
     - within each run of consecutive import statements of a block, repeats are dropped and the
       rest sorted: `__future__`, then `import m`, then `from m import x`, each by relative level,
       module, name and alias. Imports are never moved across other statements.
+    Always, on both sides: a `with` whose whole body is a `with` is one `with` of both item lists
+    (the same statement to Python; unawait merges such pairs, SIM117).
     Nothing else: names, strings, docstrings and every other statement are compared as they are.
     """
     tree = ast.parse(source)
+    _Withs().visit(tree)  # in place: a Module is never replaced
     if imports:
         tree = _Imports(_read_names(tree), drop_unused=not package_init).visit(tree)
     return tree

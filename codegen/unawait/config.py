@@ -75,6 +75,9 @@ class Config:
     #: Also rename whole names and module paths in docstring prose, as text-substitution tools do
     #: (off: only code in docstrings is converted).
     rename_in_docstrings: bool = False
+    #: The formatter run on every generated file before it is compared or written: "ruff",
+    #: "black" or "" (none; the output keeps the async source's layout). See formatter.py.
+    format: str = ""
     #: The command shown in generated headers.
     command: str = DEFAULT_COMMAND
     #: Where pyproject.toml lives; tree paths are relative to it.
@@ -158,6 +161,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         "sort_imports",
         "rename_in_docstrings",
         "command",
+        "format",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -211,6 +215,11 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
     command = table.get("command", DEFAULT_COMMAND)
     if not isinstance(command, str) or not command.strip() or "\n" in command:
         raise ConfigError(f"[tool.unawait] command must be a one-line string, got {command!r}")
+    from .formatter import FORMATTERS  # late import, like PROFILES: nothing here needs it before
+
+    fmt = table.get("format", "")
+    if fmt not in FORMATTERS:
+        raise ConfigError(f'[tool.unawait] format must be "ruff", "black" or "" (none), got {fmt!r}')
     return Config(
         trees=tuple(trees),
         renames=dict(renames),
@@ -226,6 +235,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         sort_imports=sort_imports,
         rename_in_docstrings=rename_in_docstrings,
         command=command,
+        format=fmt,
         root=root,
     )
 

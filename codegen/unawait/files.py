@@ -23,6 +23,7 @@ from .cache import (
 from .config import Config
 from .disk import NotRegularFile, TooLarge, inside, read_regular, remove_generated, write_atomic
 from .errors import SourceError
+from .formatter import FormatError, Formatter
 from .plan import Job, Plan, excluded, plan_trees, rel_path
 from .report import OUT_OF_DATE, FileResult, Problem, Report, Status
 from .scan import ProjectNames
@@ -132,6 +133,8 @@ class _Run:
         self.workers = workers
         self.plan: Plan = plan_trees(config)
         self.store = Cache(config.root / CACHE_FOLDER if use_cache else None)
+        # Located (and its version asked) once per run; a missing formatter is a ConfigError.
+        self.formatter = Formatter(config.format, config.root) if config.format else None
         self.problems: list[Problem] = []
         self.results: dict[str, FileResult] = {}
 
@@ -197,7 +200,9 @@ class _Run:
     def consult_cache(self, ok: list[_Source], sources: list[_Source], project: ProjectNames) -> list[_Source]:
         """2. Decide per file: refused, unreadable, up to date by the cache, or to be converted."""
         config, plan, store, results, explain = self.config, self.plan, self.store, self.results, self.explain
-        prefix = digest(code_fingerprint(), config_fingerprint(config), names_fingerprint(project))
+        # The formatter's version and configuration decide the bytes too, so they are in the key.
+        formatted = self.formatter.fingerprint() if self.formatter else ""
+        prefix = digest(code_fingerprint(), config_fingerprint(config), names_fingerprint(project), formatted)
         sources_resolved = {s.job.source.resolve() for s in sources}
         folders: dict[Path, Path] = {}
         convert: list[_Source] = []
@@ -249,7 +254,15 @@ class _Run:
                 continue
             code, changes = result[1], result[2]
             try:
-                new = add_header(code, job.source_rel, config.command).encode(src.encoding)
+                text = add_header(code, job.source_rel, config.command)
+                if self.formatter is not None:
+                    text = self.formatter.format(text, job.dest_rel)
+                new = text.encode(src.encoding)
+            except FormatError as exc:
+                # Not a bug of unawait: the formatter or its configuration (exit 3, as for I/O).
+                self.fail("io", job.dest_rel, str(exc), hint='fix the formatter\'s configuration, or set format = ""')
+                results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.FAILED)
+                continue
             except UnicodeEncodeError as exc:
                 self.fail("internal", job.source_rel, f"the output cannot be encoded as {src.encoding}: {exc}")
                 results[job.dest_rel] = FileResult(job.dest_rel, job.source_rel, Status.FAILED)

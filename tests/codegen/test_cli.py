@@ -558,3 +558,16 @@ def test_a_file_that_crashes_libcsts_native_parser_costs_only_that_file(proj: Pa
         assert "pkg/_async/deep.py: unawait crashed converting this file: signal 11 (SIGSEGV)" in result.stderr
         assert not (proj / "pkg/_sync/deep.py").exists()
         assert "created pkg/_sync/deep.py" not in result.stderr
+
+
+def test_fail_on_change_exits_1_when_it_wrote_and_0_when_all_was_current(
+    proj: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = unawait(capsys, "--fail-on-change")  # created: pre-commit would not notice new files
+    assert code == 1 and "2 generated file(s) changed; add them and commit again" in err
+    assert (proj / "pkg/_sync/fetch.py").is_file()
+    assert unawait(capsys, "--fail-on-change")[0] == 0
+    (proj / "pkg/_async/fetch.py").unlink()  # deleted
+    assert unawait(capsys, "--fail-on-change")[0] == 1
+    write(proj, {"pkg/_async/fetch.py": FETCH})
+    assert unawait(capsys)[0] == 0  # without the option, writing is success

@@ -142,6 +142,20 @@ def test_internal_error_exits_4(trees: Path, monkeypatch: pytest.MonkeyPatch) ->
             'def f():\n    """Doc."""\n', 'def f():\n    """Other."""\n', False, False, id="docstrings are compared"
         ),
         pytest.param("x = 1  # one\n", "x = (1)\n# two\n", True, True, id="comments and parentheses are not"),
+        pytest.param(
+            "with a, b as x:\n    f(x)\n",
+            "with a:\n    with b as x:\n        f(x)\n",
+            True,
+            True,
+            id="a with whose whole body is a with is one with",
+        ),
+        pytest.param(
+            "with a, b:\n    f()\n    g()\n",
+            "with a:\n    with b:\n        f()\n    g()\n",
+            False,
+            False,
+            id="a with that does more than the inner with is not",
+        ),
     ],
 )
 def test_normalisation(ours: str, theirs: str, equal: bool, exact: bool) -> None:

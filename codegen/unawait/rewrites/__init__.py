@@ -15,6 +15,7 @@ from .collisions import Collisions
 from .docstrings import Docstrings
 from .duplicate_bases import DuplicateBases
 from .flags import FlipFlags
+from .merge_with import MergeWith
 from .module_moves import ModuleMoves
 from .pytest_marks import PytestMarks
 from .refuse import Refuse
@@ -33,6 +34,7 @@ REWRITES: tuple[type[Any], ...] = (
     FlipFlags,  # `_IS_SYNC = False` -> `_IS_SYNC = True` (configured flags)
     Refuse,  # asyncio.gather, create_task, __await__ ... -> an error with a hint
     StripAsync,  # `await x` -> `x`; `async def/with/for` -> `def/with/for`
+    MergeWith,  # `async with a:` around only `with b:` -> `with a, b:` (ruff SIM117)
     AsyncioCalls,  # `await asyncio.to_thread(f, a)` -> `f(a)`; `asyncio.run(main())` -> `main()`
     CallKeywords,  # `anysqlite.connect(p)` -> `sqlite3.connect(p, check_same_thread=False)` (add_keywords)
     ModuleMoves,  # `asyncio.sleep` -> `time.sleep`; `from asyncio import Lock` -> `from threading import Lock`
