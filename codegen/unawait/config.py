@@ -75,6 +75,9 @@ class Config:
     #: Also rename whole names and module paths in docstring prose, as text-substitution tools do
     #: (off: only code in docstrings is converted).
     rename_in_docstrings: bool = False
+    #: Write `async with a:` around only `with b:` as one `with a, b:` (ruff's SIM117). Off by
+    #: default: the merge moves every later line up by one, and other generators keep the nesting.
+    merge_nested_with: bool = False
     #: The formatter run on every generated file before it is compared or written: "ruff",
     #: "black" or "" (none; the output keeps the async source's layout). See formatter.py.
     format: str = ""
@@ -160,6 +163,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         "flags",
         "sort_imports",
         "rename_in_docstrings",
+        "merge_nested_with",
         "command",
         "format",
     }
@@ -212,6 +216,9 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
     rename_in_docstrings = table.get("rename_in_docstrings", False)
     if not isinstance(rename_in_docstrings, bool):
         raise ConfigError(f"[tool.unawait] rename_in_docstrings must be true or false, got {rename_in_docstrings!r}")
+    merge_nested_with = table.get("merge_nested_with", False)
+    if not isinstance(merge_nested_with, bool):
+        raise ConfigError(f"[tool.unawait] merge_nested_with must be true or false, got {merge_nested_with!r}")
     command = table.get("command", DEFAULT_COMMAND)
     if not isinstance(command, str) or not command.strip() or "\n" in command:
         raise ConfigError(f"[tool.unawait] command must be a one-line string, got {command!r}")
@@ -234,6 +241,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         flags=dict(flags),
         sort_imports=sort_imports,
         rename_in_docstrings=rename_in_docstrings,
+        merge_nested_with=merge_nested_with,
         command=command,
         format=fmt,
         root=root,

@@ -31,7 +31,7 @@ _SKIP = {".git", ".hg", ".venv", "venv", ".nox", ".tox", "node_modules", "build"
 #: Ruff rules the generated code may break where the async source could not do otherwise (see
 #: docs/adopting.md): ignored in generated trees of a project that lints with ruff and selects
 #: them, or selects nothing (recent ruff releases enable them by default).
-_LEFTOVER_RULES = ("UP028",)
+_LEFTOVER_RULES = ("SIM117", "UP028")
 #: The marker of the contributor note: present means written.
 NOTE_TITLE = "## Generated code (unawait)"
 

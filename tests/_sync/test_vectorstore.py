@@ -481,8 +481,9 @@ def test_every_method_after_store_close_raises(store: VectorStore) -> None:
     with pytest.raises(StoreClosedError):
         for _ in store.iter_documents():
             pass
-    with pytest.raises(StoreClosedError), store:
-        pass
+    with pytest.raises(StoreClosedError):
+        with store:
+            pass
     store.close()  # closing twice is fine
     assert not store.engine.closed
 

@@ -102,9 +102,9 @@ def test_ruff_ignores_are_added_only_for_rules_the_project_selects(
 
 
 def test_ruff_with_its_default_rules_gets_the_ignore_too(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    init(capsys)  # [tool.ruff] without select: ruff's defaults, which include UP028 in recent releases
+    init(capsys)  # [tool.ruff] without select: ruff's defaults, which grow with its releases
     data = tomllib.loads((proj / "pyproject.toml").read_text())
-    assert data["tool"]["ruff"]["lint"]["per-file-ignores"] == {"src/kv/_sync/**": ["UP028"]}
+    assert data["tool"]["ruff"]["lint"]["per-file-ignores"] == {"src/kv/_sync/**": ["SIM117", "UP028"]}
 
 
 def test_explicit_trees_formatter_and_pin(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,13 +1,16 @@
-"""Nested `with` that only the async source needed becomes one `with` (ruff SIM117), and nothing else does."""
+"""With merge_nested_with, nested `with` that only the async source needed becomes one `with` (ruff SIM117)."""
 
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 from snippets import convert
+from unawait import Config, Tree
 
 P = pytest.param
+MERGING = Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),), merge_nested_with=True)
 
 MERGED = [
     P(
@@ -83,17 +86,33 @@ LEFT_ALONE = [
 
 @pytest.mark.parametrize(("before", "after"), MERGED + LEFT_ALONE)
 def test_merge_with(before: str, after: str) -> None:
-    assert convert(before) == after
+    assert convert(before, MERGING) == after
     ast.parse(after)
 
 
-def test_explain_names_the_merge() -> None:
-    from pathlib import Path
+@pytest.mark.parametrize(("before", "merged"), MERGED)
+def test_off_by_default_nesting_and_line_numbers_stay(before: str, merged: str) -> None:
+    """Without the option the sync twin keeps the source's nesting, so every line keeps its number."""
+    out = convert(before)
+    assert out != merged and out.count("\n") == before.count("\n")
+    assert out.replace("async ", "") == before.replace("async ", "")
 
-    from unawait import Config, Tree
+
+def test_the_option_is_read_from_pyproject(tmp_path: Path) -> None:
+    from unawait.config import load_config
+    from unawait.errors import ConfigError
+
+    (tmp_path / "pyproject.toml").write_text("[tool.unawait]\nmerge_nested_with = true\n", encoding="utf-8")
+    assert load_config(tmp_path / "pyproject.toml").merge_nested_with
+    (tmp_path / "pyproject.toml").write_text('[tool.unawait]\nmerge_nested_with = "yes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="merge_nested_with must be true or false"):
+        load_config(tmp_path / "pyproject.toml")
+
+
+def test_explain_names_the_merge() -> None:
     from unawait.generate import transform_module
 
-    config = Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),))
+    config = MERGING
     out = transform_module(
         "async def f():\n    async with a:\n        with b:\n            g()\n", config, explain=True
     )

@@ -34,7 +34,7 @@ REWRITES: tuple[type[Any], ...] = (
     FlipFlags,  # `_IS_SYNC = False` -> `_IS_SYNC = True` (configured flags)
     Refuse,  # asyncio.gather, create_task, __await__ ... -> an error with a hint
     StripAsync,  # `await x` -> `x`; `async def/with/for` -> `def/with/for`
-    MergeWith,  # `async with a:` around only `with b:` -> `with a, b:` (ruff SIM117)
+    MergeWith,  # opt-in merge_nested_with: `async with a:` around only `with b:` -> `with a, b:` (SIM117)
     AsyncioCalls,  # `await asyncio.to_thread(f, a)` -> `f(a)`; `asyncio.run(main())` -> `main()`
     CallKeywords,  # `anysqlite.connect(p)` -> `sqlite3.connect(p, check_same_thread=False)` (add_keywords)
     ModuleMoves,  # `asyncio.sleep` -> `time.sleep`; `from asyncio import Lock` -> `from threading import Lock`

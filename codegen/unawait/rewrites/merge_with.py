@@ -1,4 +1,4 @@
-"""`async with a:` around only `with b:` -> `with a, b:` (what ruff's SIM117 asks of the sync code).
+"""`async with a:` around only `with b:` -> `with a, b:` with merge_nested_with (ruff's SIM117).
 
 The async source had to nest the two because one manager was async and the other was not; the
 sync twin can write them as one statement, which Python defines as exactly that nesting (the
@@ -7,7 +7,8 @@ Merged only when nothing can be lost or change meaning: exactly one of the two w
 async or two sync managers were nested by choice, and stay), the outer body is the inner `with`
 alone, no comment sits on the outer line, before the inner `with` or after its body, and neither
 statement uses parenthesized items (Python 3.10 syntax, a layout of its own). The merge removes
-one line: the lines below it move up by one.
+one line: the lines below it move up by one, which is why it is opt-in (`merge_nested_with`):
+by default the output keeps the async source's line numbers and the nesting other generators keep.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class MergeWith(Rewrite):
     """Merges a `with` whose whole body is a `with`, where only one of the two was async."""
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.With:
+        if not self.ctx.names.config.merge_nested_with:
+            return updated
         inner_original = _only_with(original.body)
         inner = _only_with(updated.body)
         if inner_original is None or inner is None or not _mergeable(original, inner_original):
