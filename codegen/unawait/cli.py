@@ -9,6 +9,7 @@ Usage
     unawait compare [SYNC_DIR]    generate into memory and compare with an existing sync tree at
                                   AST level (migrating from another generator); writes nothing
     unawait compare SRC SYNC_DIR  the same for one async folder and the sync folder to compare with
+    unawait locate SYNC_PATH:LINE the async source line a line of a generated file came from
 
 Exit codes
     0  everything is up to date (or was brought up to date)
@@ -163,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["compare"]:  # a one-off tree whose SRC is named compare: `unawait ./compare DEST`
         return _compare_main(argv[1:])
+    if argv[:1] == ["locate"]:
+        from . import locate
+
+        return locate.main(argv[1:])
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:

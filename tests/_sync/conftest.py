@@ -7,6 +7,7 @@ from typing import Iterator
 
 import pytest
 
+# async only: pytest_asyncio
 from sqlvec._sync import Engine, VectorStore
 from sqlvec.embeddings import HashEmbedding
 

@@ -8,6 +8,7 @@ from typing import Iterator, List, Tuple
 import numpy as np
 import pytest
 
+# async only: pytest_asyncio
 from sqlvec._sync import Engine, VectorStore
 from sqlvec.embeddings import HashEmbedding
 from sqlvec.errors import CollectionNotFoundError, DimensionMismatchError
@@ -41,6 +42,7 @@ def nearest(store: VectorStore, vector: List[float], k: int = 1) -> List[str]:
     return [d.id or "" for d in store.similarity_search_by_vector(vector, k=k)]
 
 
+# async only: @pytest.mark.asyncio
 def test_writes_from_another_engine_are_seen_by_search(
     pair: Tuple[VectorStore, VectorStore],
 ) -> None:
@@ -60,6 +62,7 @@ def test_writes_from_another_engine_are_seen_by_search(
     assert sorted(nearest(mine, unit(3), k=10)) == ["one", "zero"]
 
 
+# async only: @pytest.mark.asyncio
 def test_interleaved_writes_from_both_engines(
     pair: Tuple[VectorStore, VectorStore],
 ) -> None:
@@ -86,6 +89,7 @@ def test_interleaved_writes_from_both_engines(
     assert mine.count() == theirs.count() == len(expected)
 
 
+# async only: @pytest.mark.asyncio
 def test_drop_and_recreate_by_another_engine(
     pair: Tuple[VectorStore, VectorStore],
 ) -> None:
@@ -107,6 +111,7 @@ def test_drop_and_recreate_by_another_engine(
         mine.add_embeddings(["wide"], [unit(0)])
 
 
+# async only: @pytest.mark.asyncio
 def test_writes_by_plain_sqlite_with_a_version_bump_are_seen(store: VectorStore, sqlite_path: str) -> None:
     store.add_texts(["cats purr"], ids=["cat"])
     assert [d.id for d in store.similarity_search("cats")] == ["cat"]

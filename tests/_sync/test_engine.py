@@ -19,6 +19,7 @@ from sqlvec.errors import (
 )
 
 
+# async only: @pytest.mark.asyncio
 def test_engine_pings_and_closes_as_a_context_manager(engine_url: str) -> None:
     with Engine.from_url(engine_url) as engine:
         engine.ping()
@@ -28,12 +29,14 @@ def test_engine_pings_and_closes_as_a_context_manager(engine_url: str) -> None:
         engine.ping()
 
 
+# async only: @pytest.mark.asyncio
 def test_closing_twice_is_harmless(engine: Engine) -> None:
     engine.close()
     engine.close()
     assert engine.closed
 
 
+# async only: @pytest.mark.asyncio
 def test_an_engine_never_used_closes(engine_url: str) -> None:
     engine = Engine.from_url(engine_url)
     engine.close()
@@ -41,6 +44,7 @@ def test_an_engine_never_used_closes(engine_url: str) -> None:
         engine.init_vectorstore_table("docs", vector_dimension=3)
 
 
+# async only: @pytest.mark.asyncio
 def test_in_memory_database_works_and_is_private_to_its_engine() -> None:
     with Engine.from_url("sqlite:///:memory:") as first:
         first.init_vectorstore_table("docs", vector_dimension=3)
@@ -68,11 +72,13 @@ def test_unknown_sqlite_option_is_refused() -> None:
         Engine.from_url("sqlite:///:memory:", pool_size=3)
 
 
+# async only: @pytest.mark.asyncio
 def test_init_table_is_idempotent_with_the_same_shape(engine: Engine) -> None:
     engine.init_vectorstore_table("docs", vector_dimension=8, distance="l2")
     engine.init_vectorstore_table("docs", vector_dimension=8, distance="l2")
 
 
+# async only: @pytest.mark.asyncio
 def test_init_table_refuses_another_shape(engine: Engine) -> None:
     engine.init_vectorstore_table("docs", vector_dimension=8)
     with pytest.raises(CollectionMismatchError) as info:
@@ -82,6 +88,7 @@ def test_init_table_refuses_another_shape(engine: Engine) -> None:
         engine.init_vectorstore_table("docs", vector_dimension=8, distance="l2")
 
 
+# async only: @pytest.mark.asyncio
 def test_init_table_without_if_not_exists_refuses_an_existing_table(
     engine: Engine,
 ) -> None:
@@ -90,6 +97,7 @@ def test_init_table_without_if_not_exists_refuses_an_existing_table(
         engine.init_vectorstore_table("docs", vector_dimension=8, if_not_exists=False)
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("name", ["", "1docs", "docs; DROP TABLE x", 'a"b', "sqlite_master", "sqlvec_x", "x" * 64, 3])
 def test_bad_table_names_are_refused(engine: Engine, name: object) -> None:
     with pytest.raises(InvalidIdentifierError) as info:
@@ -99,6 +107,7 @@ def test_bad_table_names_are_refused(engine: Engine, name: object) -> None:
         VectorStore(engine, HashEmbedding(3), name)  # type: ignore[arg-type]
 
 
+# async only: @pytest.mark.asyncio
 def test_unknown_distance_is_refused(engine: Engine) -> None:
     with pytest.raises(UnknownDistanceError) as info:
         engine.init_vectorstore_table("docs", vector_dimension=3, distance="manhattan")
@@ -106,12 +115,14 @@ def test_unknown_distance_is_refused(engine: Engine) -> None:
     assert isinstance(info.value, SqlvecError)
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("dimension", [0, -1, 2.5, True])
 def test_bad_dimension_is_refused(engine: Engine, dimension: object) -> None:
     with pytest.raises(InvalidArgumentError):
         engine.init_vectorstore_table("docs", vector_dimension=dimension)  # type: ignore[arg-type]
 
 
+# async only: @pytest.mark.asyncio
 def test_drop_table_removes_the_collection(engine: Engine) -> None:
     engine.init_vectorstore_table("docs", vector_dimension=3)
     store = VectorStore(engine, HashEmbedding(3), "docs")
@@ -125,6 +136,7 @@ def test_drop_table_removes_the_collection(engine: Engine) -> None:
     assert info.value.value == "docs"
 
 
+# async only: @pytest.mark.asyncio
 def test_a_dropped_table_can_be_recreated_with_another_shape(engine: Engine) -> None:
     engine.init_vectorstore_table("docs", vector_dimension=3)
     store = VectorStore(engine, HashEmbedding(3), "docs")
@@ -137,6 +149,7 @@ def test_a_dropped_table_can_be_recreated_with_another_shape(engine: Engine) -> 
     assert [(d.id, s) for d, s in hits] == [("y", 0.0)]
 
 
+# async only: @pytest.mark.asyncio
 def test_reopening_a_file_database_keeps_everything(engine_url: str) -> None:
     with Engine.from_url(engine_url) as engine:
         engine.init_vectorstore_table("docs", vector_dimension=3, distance="l2")
@@ -153,6 +166,7 @@ def test_reopening_a_file_database_keeps_everything(engine_url: str) -> None:
         assert store.count() == 2
 
 
+# async only: @pytest.mark.asyncio
 def test_engine_repr_names_backend_and_state(engine: Engine) -> None:
     assert "open" in repr(engine)
     engine.close()

@@ -45,6 +45,7 @@ BARE: List[Any] = [
 ]
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize(("name", "call"), BARE)
 def test_a_bare_string_where_a_list_belongs_is_refused(
     store: VectorStore, name: str, call: Callable[[VectorStore], Any]
@@ -56,6 +57,7 @@ def test_a_bare_string_where_a_list_belongs_is_refused(
     assert [d.id for d in store.iter_documents()] == ["s", "t", "u"]
 
 
+# async only: @pytest.mark.asyncio
 def test_a_document_list_holds_documents(store: VectorStore) -> None:
     with pytest.raises(InvalidArgumentError, match=r"documents\[1\] must be a Document"):
         store.add_documents([Document("a"), "b"])  # type: ignore[list-item]
@@ -105,6 +107,7 @@ def _metadata(kind: Any) -> Any:
     return kind
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("error", "words", "texts", "metadatas", "ids"),
     UNSTORABLE,
@@ -137,6 +140,7 @@ def test_a_row_no_backend_can_store_fails_its_whole_batch(
     assert store.count() == 0
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("value", ["\ud800", "a\x00"])
 def test_ids_no_backend_can_store_are_refused_by_every_reader(store: VectorStore, value: str) -> None:
     store.add_texts(["a"], ids=["a"])
@@ -147,6 +151,7 @@ def test_ids_no_backend_can_store_are_refused_by_every_reader(store: VectorStore
     assert store.count() == 1
 
 
+# async only: @pytest.mark.asyncio
 def test_metadata_at_the_depth_limit_round_trips(store: VectorStore) -> None:
     deep: Dict[str, Any] = {"leaf": "\u00e9\U0001f600"}  # valid non-ASCII text is fine
     for _ in range(MAX_METADATA_DEPTH - 1):
@@ -157,6 +162,7 @@ def test_metadata_at_the_depth_limit_round_trips(store: VectorStore) -> None:
         store.add_texts(["deeper"], [{"a": deep}], ["deeper"])
 
 
+# async only: @pytest.mark.asyncio
 def test_a_locked_sqlite_file_is_a_typed_error_and_writes_nothing(sqlite_path: str) -> None:
     with Engine.from_url(f"sqlite:///{sqlite_path}?timeout=0.2") as engine:
         engine.init_vectorstore_table("locked", vector_dimension=8)
@@ -180,6 +186,7 @@ def test_a_locked_sqlite_file_is_a_typed_error_and_writes_nothing(sqlite_path: s
         assert store.count() == 2
 
 
+# async only: @pytest.mark.asyncio
 def test_dimensions_past_pgvectors_limit_are_refused_on_every_backend(engine: Engine) -> None:
     with pytest.raises(InvalidArgumentError, match="the limit is 16000") as info:
         engine.init_vectorstore_table("wide", vector_dimension=MAX_DIMENSION + 1)
@@ -189,6 +196,7 @@ def test_dimensions_past_pgvectors_limit_are_refused_on_every_backend(engine: En
     assert store.add_texts(["a"], ids=["a"]) == ["a"]
 
 
+# async only: @pytest.mark.asyncio
 def test_collection_names_are_case_insensitive_on_every_backend(engine: Engine) -> None:
     engine.init_vectorstore_table("Docs", vector_dimension=8)
     upper = VectorStore(engine, HashEmbedding(8), "DOCS")

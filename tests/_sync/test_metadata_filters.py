@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
+# async only: pytest_asyncio
 from sqlvec._sync import Engine, VectorStore
 from sqlvec.embeddings import HashEmbedding
 from sqlvec.errors import (
@@ -90,6 +91,7 @@ def filtered(engine: Engine) -> Iterator[VectorStore]:
     store.close()
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize(("spec", "expected"), CASES)
 def test_filter_selects_the_expected_documents(
     filtered: VectorStore, spec: Dict[str, Any], expected: str
@@ -101,6 +103,7 @@ def test_filter_selects_the_expected_documents(
     assert sorted(d.id for d in hits if d.id) == want
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize(("spec", "expected"), CASES)
 def test_delete_by_filter_removes_exactly_the_matches(
     filtered: VectorStore, spec: Dict[str, Any], expected: str
@@ -147,6 +150,7 @@ BAD = [
 ]
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize(("spec", "error"), BAD)
 def test_bad_filters_raise_typed_errors(filtered: VectorStore, spec: Any, error: type) -> None:
     with pytest.raises(error) as info:
@@ -159,6 +163,7 @@ def test_bad_filters_raise_typed_errors(filtered: VectorStore, spec: Any, error:
     assert filtered.count() == len(METADATA)
 
 
+# async only: @pytest.mark.asyncio
 def test_the_offending_value_is_carried(filtered: VectorStore) -> None:
     with pytest.raises(UnknownFilterOperatorError) as info:
         filtered.count({"a": {"$near": 1}})
@@ -168,6 +173,7 @@ def test_the_offending_value_is_carried(filtered: VectorStore) -> None:
     assert type_info.value.value == [1]
 
 
+# async only: @pytest.mark.asyncio
 def test_filters_at_the_limits_work_on_every_backend(filtered: VectorStore) -> None:
     assert filtered.count(_deep_not(MAX_FILTER_DEPTH)) == 2  # even: "color" is "red"
     assert filtered.count(_deep_not(MAX_FILTER_DEPTH - 1)) == 4
@@ -178,6 +184,7 @@ def test_filters_at_the_limits_work_on_every_backend(filtered: VectorStore) -> N
     assert [d.id for d in filtered.iter_documents(wide)] == ["a", "b", "c", "d"]
 
 
+# async only: @pytest.mark.asyncio
 def test_a_long_in_list_over_a_large_row_is_quick(filtered: VectorStore) -> None:
     # One $in value per containment test made the server decompress the row once per
     # value: 3,000 values over a 1 MB row took 22 s and 3 GB of backend memory.
@@ -212,6 +219,7 @@ def _random_filter(rng: random.Random, depth: int = 0) -> Dict[str, Any]:
     return {key: {op: value}}
 
 
+# async only: @pytest.mark.asyncio
 def test_random_filters_agree_with_the_reference_semantics(filtered: VectorStore) -> None:
     rng = random.Random(9)
     for _ in range(150):

@@ -33,6 +33,7 @@ def _query(engine: Engine, sql: str, params: Any = None) -> List[Any]:
     return engine.driver.run(work, idempotent=True, transaction=False)  # type: ignore[attr-defined, no-any-return]
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_hostile_collection_names_are_refused(engine: Engine, name: str) -> None:
     with pytest.raises(InvalidIdentifierError):
@@ -41,6 +42,7 @@ def test_hostile_collection_names_are_refused(engine: Engine, name: str) -> None
         VectorStore(engine, HashEmbedding(DIMENSION), collection_name=name)
 
 
+# async only: @pytest.mark.asyncio
 def test_hostile_metadata_keys_and_filter_values_are_data(store: VectorStore) -> None:
     hostile = "x'); DROP TABLE docs; --"
     metadata = {hostile: hostile, "k": "'; DELETE FROM docs; --", "n": 1}
@@ -57,6 +59,7 @@ def test_hostile_metadata_keys_and_filter_values_are_data(store: VectorStore) ->
     assert store.count() == 2
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("distance", "opclass"),
     [("cosine", "vector_cosine_ops"), ("l2", "vector_l2_ops"), ("inner_product", "vector_ip_ops")],
@@ -83,6 +86,7 @@ def test_vector_index_uses_the_operator_class_of_the_distance(
         assert not [r for r in rows if f"USING {kind}" in r[0]]
 
 
+# async only: @pytest.mark.asyncio
 def test_query_settings_do_not_leak_to_the_next_pool_user(postgres_url: str) -> None:
     # One connection: whoever comes next gets exactly the session the search used.
     with Engine.from_url(postgres_url + "&max_size=1&min_size=1") as engine:
@@ -101,6 +105,7 @@ def test_query_settings_do_not_leak_to_the_next_pool_user(postgres_url: str) -> 
         assert after[0][1] in (None, "off")
 
 
+# async only: @pytest.mark.asyncio
 def test_pool_settings_come_from_the_url(postgres_url: str) -> None:
     url = postgres_url + "&max_size=3&min_size=0&acquire_timeout=4&request_timeout=2.5"
     with Engine.from_url(url) as engine:
@@ -112,6 +117,7 @@ def test_pool_settings_come_from_the_url(postgres_url: str) -> None:
         engine.ping()
 
 
+# async only: @pytest.mark.asyncio
 def test_several_hosts_in_one_url(postgres_url: str) -> None:
     # libpq tries the hosts in order: the first one here has nothing listening.
     if "@" not in postgres_url:

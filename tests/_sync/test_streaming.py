@@ -7,6 +7,7 @@ from typing import Iterator, List, Optional
 import numpy as np
 import pytest
 
+# async only: pytest_asyncio
 from sqlvec._sync import Engine, VectorStore
 from sqlvec.embeddings import HashEmbedding
 from sqlvec.errors import (
@@ -48,6 +49,7 @@ def filled(engine_url: str, embeddings: HashEmbedding) -> Iterator[VectorStore]:
 # -- streamed documents -----------------------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("batch_size", [1, 4, N, 1000])
 def test_streamed_documents_come_once_each_in_id_order(filled: VectorStore, batch_size: int) -> None:
     docs = [d for d in filled.iter_documents(batch_size=batch_size)]
@@ -58,6 +60,7 @@ def test_streamed_documents_come_once_each_in_id_order(filled: VectorStore, batc
     assert even == [f"{i:03d}" for i in range(0, N, 2)]
 
 
+# async only: @pytest.mark.asyncio
 def test_a_stream_closed_early_releases_its_connection(filled: VectorStore) -> None:
     stream = filled.iter_documents(batch_size=4)
     seen: List[str] = []
@@ -73,6 +76,7 @@ def test_a_stream_closed_early_releases_its_connection(filled: VectorStore) -> N
     assert len([d for d in filled.iter_documents(batch_size=7)]) == N
 
 
+# async only: @pytest.mark.asyncio
 def test_a_search_stream_closed_early_releases_its_connection(filled: VectorStore) -> None:
     stream = filled.stream_similarity_search("cats", k=30, batch_size=4)
     first: Optional[str] = None
@@ -84,6 +88,7 @@ def test_a_search_stream_closed_early_releases_its_connection(filled: VectorStor
     assert filled.count({"even": True}) == (N + 1) // 2
 
 
+# async only: @pytest.mark.asyncio
 def test_a_dropped_stream_releases_its_connection(filled: VectorStore) -> None:
     stream = filled.iter_documents(batch_size=2)
     for _ in stream:
@@ -92,6 +97,7 @@ def test_a_dropped_stream_releases_its_connection(filled: VectorStore) -> None:
     assert filled.count() == N
 
 
+# async only: @pytest.mark.asyncio
 def test_an_exhausted_stream_releases_its_connection(filled: VectorStore) -> None:
     hits = [hit for hit in filled.stream_similarity_search_with_score("dogs", k=N, batch_size=5)]
     assert len(hits) == N
@@ -99,6 +105,7 @@ def test_an_exhausted_stream_releases_its_connection(filled: VectorStore) -> Non
     assert filled.count() == N
 
 
+# async only: @pytest.mark.asyncio
 def test_streams_can_be_read_side_by_side(filled: VectorStore, engine_url: str) -> None:
     if engine_url.startswith("postgresql"):
         pytest.skip("two streams need two connections; this pool has one")
@@ -116,6 +123,7 @@ def test_streams_can_be_read_side_by_side(filled: VectorStore, engine_url: str) 
 # -- streamed search ----------------------------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("k", [1, 4, 17, N, 100])
 @pytest.mark.parametrize("batch_size", [1, 3, 100])
 def test_streamed_search_equals_search(filled: VectorStore, k: int, batch_size: int) -> None:
@@ -130,6 +138,7 @@ def test_streamed_search_equals_search(filled: VectorStore, k: int, batch_size: 
         assert [h for h in by_vector] == expected
 
 
+# async only: @pytest.mark.asyncio
 def test_streamed_search_with_an_index_equals_search(filled: VectorStore) -> None:
     pytest.importorskip("usearch")
     filled.apply_vector_index("hnsw", ef_search=200)
@@ -139,6 +148,7 @@ def test_streamed_search_with_an_index_equals_search(filled: VectorStore) -> Non
         assert streamed == expected
 
 
+# async only: @pytest.mark.asyncio
 def test_streamed_search_over_ivfflat_equals_search(filled: VectorStore, engine_url: str) -> None:
     if not engine_url.startswith("postgresql"):
         pytest.skip("IVFFlat is a PostgreSQL index")
@@ -151,10 +161,12 @@ def test_streamed_search_over_ivfflat_equals_search(filled: VectorStore, engine_
         assert [s for _, s in streamed] == sorted(s for _, s in streamed)
 
 
+# async only: @pytest.mark.asyncio
 def test_streamed_search_on_an_empty_collection(store: VectorStore) -> None:
     assert [h for h in store.stream_similarity_search("anything", k=10)] == []
 
 
+# async only: @pytest.mark.asyncio
 def test_streamed_search_checks_its_arguments(filled: VectorStore) -> None:
     with pytest.raises(InvalidArgumentError):
         for _ in filled.stream_similarity_search("x", k=0):
@@ -171,6 +183,7 @@ def test_streamed_search_checks_its_arguments(filled: VectorStore) -> None:
 # -- missing, closed ------------------------------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 def test_streams_on_a_missing_collection_raise(engine: Engine) -> None:
     store = VectorStore(engine, HashEmbedding(DIMENSION), "nowhere")
     with pytest.raises(CollectionNotFoundError):
@@ -181,6 +194,7 @@ def test_streams_on_a_missing_collection_raise(engine: Engine) -> None:
             pass
 
 
+# async only: @pytest.mark.asyncio
 def test_a_search_stream_stops_when_the_store_closes(filled: VectorStore) -> None:
     seen = 0
     with pytest.raises(StoreClosedError):
@@ -195,6 +209,7 @@ def test_a_search_stream_stops_when_the_store_closes(filled: VectorStore) -> Non
     filled.engine.ping()  # the stream gave its connection back
 
 
+# async only: @pytest.mark.asyncio
 def test_streams_after_engine_close_raise(filled: VectorStore) -> None:
     filled.engine.close()
     with pytest.raises(EngineClosedError):
@@ -208,6 +223,7 @@ def test_streams_after_engine_close_raise(filled: VectorStore) -> None:
 # -- writes while streaming ---------------------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 def test_writes_while_streaming_documents(
     engine: Engine, embeddings: HashEmbedding, engine_url: str
 ) -> None:
@@ -228,6 +244,7 @@ def test_writes_while_streaming_documents(
         assert seen == [f"{i:02d}" for i in range(10) if i != 8] + ["99"]
 
 
+# async only: @pytest.mark.asyncio
 def test_writes_while_streaming_a_search(engine: Engine, engine_url: str) -> None:
     engine.init_vectorstore_table("vecs", vector_dimension=4, distance="l2")
     store = VectorStore(engine, HashEmbedding(4), "vecs")
@@ -254,6 +271,7 @@ def test_writes_while_streaming_a_search(engine: Engine, engine_url: str) -> Non
         assert distances == pytest.approx([1.0, 2.0, 3.0, 5.0, 7.0, 8.0])
 
 
+# async only: @pytest.mark.asyncio
 def test_a_reused_row_key_is_not_taken_for_the_ranked_row(engine: Engine, engine_url: str) -> None:
     engine.init_vectorstore_table("vecs", vector_dimension=4, distance="l2")
     store = VectorStore(engine, HashEmbedding(4), "vecs")

@@ -8,6 +8,7 @@ from typing import Iterator, List
 import numpy as np
 import pytest
 
+# async only: pytest_asyncio
 from sqlvec._sync import Engine, VectorStore
 from sqlvec.embeddings import HashEmbedding
 from sqlvec.errors import InvalidArgumentError, MissingExtraError
@@ -35,6 +36,7 @@ def top(store: VectorStore, vector: List[float], k: int = 1) -> List[str]:
     return [d.id or "" for d in store.similarity_search_by_vector(vector, k=k)]
 
 
+# async only: @pytest.mark.asyncio
 def test_index_finds_stored_vectors_with_exact_scores(indexed: VectorStore) -> None:
     docs = indexed.get_by_ids(["v10"])
     assert docs
@@ -46,6 +48,7 @@ def test_index_finds_stored_vectors_with_exact_scores(indexed: VectorStore) -> N
         assert [s for _, s in hits] == sorted(s for _, s in hits)
 
 
+# async only: @pytest.mark.asyncio
 def test_index_follows_later_writes(indexed: VectorStore) -> None:
     new = [0.0] * DIM
     new[0] = 1.0
@@ -64,6 +67,7 @@ def test_index_follows_later_writes(indexed: VectorStore) -> None:
     assert all(int(i[1:]) >= 300 for i in left)
 
 
+# async only: @pytest.mark.asyncio
 def test_index_follows_writes_from_another_engine(indexed: VectorStore, engine_url: str) -> None:
     top(indexed, [1.0] * DIM)
     with Engine.from_url(engine_url) as other:
@@ -78,6 +82,7 @@ def test_index_follows_writes_from_another_engine(indexed: VectorStore, engine_u
     assert "theirs" not in top(indexed, target, k=5)
 
 
+# async only: @pytest.mark.asyncio
 def test_filtered_search_with_an_index_is_exact(indexed: VectorStore) -> None:
     query = np.random.default_rng(9).normal(size=DIM)
     filtered = [
@@ -90,6 +95,7 @@ def test_filtered_search_with_an_index_is_exact(indexed: VectorStore) -> None:
     assert filtered == want
 
 
+# async only: @pytest.mark.asyncio
 def test_dropping_the_index_returns_to_exact_search(indexed: VectorStore) -> None:
     indexed.drop_vector_index()
     indexed.drop_vector_index()  # dropping twice is fine
@@ -102,6 +108,7 @@ def test_dropping_the_index_returns_to_exact_search(indexed: VectorStore) -> Non
     assert top(indexed, query.tolist(), k=10)[0] == want[0]
 
 
+# async only: @pytest.mark.asyncio
 def test_bad_index_options_are_refused(store: VectorStore) -> None:
     with pytest.raises(InvalidArgumentError):
         store.apply_vector_index(kind="lsh")
@@ -112,6 +119,7 @@ def test_bad_index_options_are_refused(store: VectorStore) -> None:
             store.apply_vector_index(kind="ivfflat")
 
 
+# async only: @pytest.mark.asyncio
 def test_missing_extra_is_named(
     store: VectorStore, sqlite_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -50,6 +50,7 @@ class BrokenEmbedding(HashEmbedding):
 # -- writes -------------------------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 def test_add_texts_returns_new_ids_in_order(store: VectorStore) -> None:
     ids = store.add_texts(TEXTS)
     assert len(ids) == len(set(ids)) == len(TEXTS)
@@ -59,17 +60,20 @@ def test_add_texts_returns_new_ids_in_order(store: VectorStore) -> None:
     assert all(d.metadata == {} for d in docs)
 
 
+# async only: @pytest.mark.asyncio
 def test_add_texts_keeps_given_ids_and_fills_missing_ones(store: VectorStore) -> None:
     ids = store.add_texts(["a", "b", "c"], ids=["first", None, "third"])
     assert ids[0] == "first" and ids[2] == "third" and ids[1] not in ("first", "third", None)
     assert store.count() == 3
 
 
+# async only: @pytest.mark.asyncio
 def test_add_texts_accepts_any_iterable(store: VectorStore) -> None:
     ids = store.add_texts(t for t in ["x", "y"])
     assert len(ids) == 2
 
 
+# async only: @pytest.mark.asyncio
 def test_add_nothing_is_a_no_op(store: VectorStore) -> None:
     assert store.add_texts([]) == []
     assert store.add_embeddings([], []) == []
@@ -77,6 +81,7 @@ def test_add_nothing_is_a_no_op(store: VectorStore) -> None:
     assert store.count() == 0
 
 
+# async only: @pytest.mark.asyncio
 def test_upsert_replaces_content_metadata_and_vector(store: VectorStore) -> None:
     store.add_texts(["old text about cats"], metadatas=[{"v": 1}], ids=["doc"])
     store.add_texts(["new text about markets"], metadatas=[{"v": 2}], ids=["doc"])
@@ -87,6 +92,7 @@ def test_upsert_replaces_content_metadata_and_vector(store: VectorStore) -> None
     assert hit.id == "doc"
 
 
+# async only: @pytest.mark.asyncio
 def test_a_batch_repeating_an_id_keeps_the_last_row(store: VectorStore) -> None:
     ids = store.add_texts(["one", "two"], metadatas=[{"n": 1}, {"n": 2}], ids=["x", "x"])
     assert ids == ["x", "x"]
@@ -95,6 +101,7 @@ def test_a_batch_repeating_an_id_keeps_the_last_row(store: VectorStore) -> None:
     assert [(d.id, round(s, 4)) for d, s in hits] == [("x", 0.0)]
 
 
+# async only: @pytest.mark.asyncio
 def test_add_documents_uses_the_documents_ids(store: VectorStore) -> None:
     docs = [Document("alpha", {"g": "a"}, "id-a"), Document("beta", {"g": "b"})]
     ids = store.add_documents(docs)
@@ -107,6 +114,7 @@ def test_add_documents_uses_the_documents_ids(store: VectorStore) -> None:
     assert again == ["id-g"]
 
 
+# async only: @pytest.mark.asyncio
 def test_add_embeddings_stores_the_given_vectors(store: VectorStore) -> None:
     vectors = np.eye(DIMENSION, dtype=np.float32)[:3].tolist()
     ids = store.add_embeddings(["e0", "e1", "e2"], vectors, ids=["0", "1", "2"])
@@ -115,6 +123,7 @@ def test_add_embeddings_stores_the_given_vectors(store: VectorStore) -> None:
     assert [(d.id, round(s, 6)) for d, s in hits] == [("1", 0.0)]
 
 
+# async only: @pytest.mark.asyncio
 def test_metadata_round_trips_as_json(store: VectorStore) -> None:
     meta: Dict[str, Any] = {
         "s": "ünïcode ✓",
@@ -129,6 +138,7 @@ def test_metadata_round_trips_as_json(store: VectorStore) -> None:
     assert store.get_by_ids(["x"])[0].metadata == meta
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("metadata", [{"bad": object()}, {"nan": math.nan}, ["not", "a", "dict"], "text"])
 def test_bad_metadata_is_refused_before_writing(store: VectorStore, metadata: Any) -> None:
     with pytest.raises(InvalidMetadataError):
@@ -136,6 +146,7 @@ def test_bad_metadata_is_refused_before_writing(store: VectorStore, metadata: An
     assert store.count() == 0
 
 
+# async only: @pytest.mark.asyncio
 def test_length_mismatches_are_refused(store: VectorStore) -> None:
     with pytest.raises(InvalidArgumentError):
         store.add_texts(["a", "b"], metadatas=[{}])
@@ -150,6 +161,7 @@ def test_length_mismatches_are_refused(store: VectorStore) -> None:
     assert store.count() == 0
 
 
+# async only: @pytest.mark.asyncio
 def test_wrong_dimension_is_refused(store: VectorStore) -> None:
     with pytest.raises(DimensionMismatchError) as info:
         store.add_embeddings(["a"], [[1.0, 2.0]])
@@ -162,6 +174,7 @@ def test_wrong_dimension_is_refused(store: VectorStore) -> None:
     assert store.count() == 0
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, 1e39])
 def test_non_finite_vectors_are_refused(store: VectorStore, bad: float) -> None:
     vector = [0.5] * DIMENSION
@@ -175,6 +188,7 @@ def test_non_finite_vectors_are_refused(store: VectorStore, bad: float) -> None:
     assert store.count() == 0
 
 
+# async only: @pytest.mark.asyncio
 def test_a_batch_failing_midway_in_embedding_writes_nothing(engine: Engine, store: VectorStore) -> None:
     broken = VectorStore(engine, BrokenEmbedding(DIMENSION, "c"), "docs")
     with pytest.raises(InvalidArgumentError):
@@ -182,6 +196,7 @@ def test_a_batch_failing_midway_in_embedding_writes_nothing(engine: Engine, stor
     assert store.count() == 0
 
 
+# async only: @pytest.mark.asyncio
 def test_a_batch_failing_midway_in_the_database_writes_nothing(store: VectorStore, sqlite_path: str) -> None:
     store.add_texts(["kept"], ids=["kept"])
     # A real constraint failure on the third row, raised by SQLite inside the transaction.
@@ -206,6 +221,7 @@ def test_a_batch_failing_midway_in_the_database_writes_nothing(store: VectorStor
 # -- reads --------------------------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 def test_get_by_ids_keeps_the_order_asked_and_skips_unknown_ids(
     store: VectorStore,
 ) -> None:
@@ -217,6 +233,7 @@ def test_get_by_ids_keeps_the_order_asked_and_skips_unknown_ids(
     assert [d.id for d in store.get_by_ids(iter(["id1"]))] == ["id1"]  # type: ignore[arg-type]
 
 
+# async only: @pytest.mark.asyncio
 def test_get_by_many_ids(store: VectorStore) -> None:
     n = 1200  # more than one chunk of bound parameters
     vectors = np.random.default_rng(0).normal(size=(n, DIMENSION)).tolist()
@@ -225,6 +242,7 @@ def test_get_by_many_ids(store: VectorStore) -> None:
     assert [d.id for d in got] == ids[::-1]
 
 
+# async only: @pytest.mark.asyncio
 def test_count_with_and_without_filter(store: VectorStore) -> None:
     assert store.count() == 0
     store.add_texts(TEXTS, metadatas=[{"i": i} for i in range(len(TEXTS))])
@@ -233,6 +251,7 @@ def test_count_with_and_without_filter(store: VectorStore) -> None:
     assert store.count({}) == len(TEXTS)
 
 
+# async only: @pytest.mark.asyncio
 def test_similarity_search_finds_the_closest_texts(store: VectorStore) -> None:
     store.add_texts(TEXTS, ids=[str(i) for i in range(len(TEXTS))])
     docs = store.similarity_search("cats", k=2)
@@ -243,6 +262,7 @@ def test_similarity_search_finds_the_closest_texts(store: VectorStore) -> None:
     assert len(store.similarity_search("anything", k=50)) == len(TEXTS)
 
 
+# async only: @pytest.mark.asyncio
 def test_search_scores_are_sorted_distances(store: VectorStore) -> None:
     store.add_texts(TEXTS)
     hits = store.similarity_search_with_score(TEXTS[1], k=5)
@@ -253,11 +273,13 @@ def test_search_scores_are_sorted_distances(store: VectorStore) -> None:
     assert all(0.0 <= s <= 2.0 for s in scores)
 
 
+# async only: @pytest.mark.asyncio
 def test_search_on_an_empty_collection_finds_nothing(store: VectorStore) -> None:
     assert store.similarity_search("anything") == []
     assert store.similarity_search("anything", filter={"x": 1}) == []
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("distance", ["cosine", "l2", "inner_product"])
 def test_every_distance_ranks_and_scores_exactly(engine: Engine, distance: str) -> None:
     engine.init_vectorstore_table("vecs", vector_dimension=8, distance=distance)
@@ -282,6 +304,7 @@ def test_every_distance_ranks_and_scores_exactly(engine: Engine, distance: str) 
     assert [d.id for d in docs] == [ids[i] for i in order[:3]]
 
 
+# async only: @pytest.mark.asyncio
 def test_search_with_filter_only_returns_matching_documents(
     store: VectorStore,
 ) -> None:
@@ -297,6 +320,7 @@ def test_search_with_filter_only_returns_matching_documents(
     assert store.similarity_search("cats", filter={"i": 99}) == []
 
 
+# async only: @pytest.mark.asyncio
 @pytest.mark.parametrize("k", [0, -1, 1.5, True])
 def test_bad_k_is_refused(store: VectorStore, k: Any) -> None:
     with pytest.raises(InvalidArgumentError):
@@ -305,6 +329,7 @@ def test_bad_k_is_refused(store: VectorStore, k: Any) -> None:
         store.similarity_search_by_vector([0.0] * DIMENSION, k=k)
 
 
+# async only: @pytest.mark.asyncio
 def test_a_bad_filter_fails_before_any_io(store: VectorStore) -> None:
     with pytest.raises(UnknownFilterOperatorError):
         store.similarity_search("x", filter={"a": {"$regex": "x"}})
@@ -317,6 +342,7 @@ def test_a_bad_filter_fails_before_any_io(store: VectorStore) -> None:
 # -- paging -------------------------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 def test_iter_documents_pages_through_everything_once(store: VectorStore) -> None:
     ids = [f"{i:03d}" for i in range(23)]
     store.add_texts([f"text {i}" for i in range(23)], ids=ids[::-1])
@@ -328,6 +354,7 @@ def test_iter_documents_pages_through_everything_once(store: VectorStore) -> Non
     assert (first.id, first.page_content) == ("000", "text 22")
 
 
+# async only: @pytest.mark.asyncio
 def test_iter_documents_with_filter(store: VectorStore) -> None:
     store.add_texts(
         [f"t{i}" for i in range(30)],
@@ -340,16 +367,19 @@ def test_iter_documents_with_filter(store: VectorStore) -> None:
     assert none == []
 
 
+# async only: @pytest.mark.asyncio
 def test_iter_documents_on_an_empty_collection(store: VectorStore) -> None:
     assert [d for d in store.iter_documents()] == []
 
 
+# async only: @pytest.mark.asyncio
 def test_iter_documents_refuses_a_bad_batch_size(store: VectorStore) -> None:
     with pytest.raises(InvalidArgumentError):
         for _ in store.iter_documents(batch_size=0):
             pass
 
 
+# async only: @pytest.mark.asyncio
 def test_iter_documents_stops_when_the_store_closes(store: VectorStore) -> None:
     store.add_texts([f"t{i}" for i in range(10)])
     seen = 0
@@ -364,6 +394,7 @@ def test_iter_documents_stops_when_the_store_closes(store: VectorStore) -> None:
 # -- deletion -----------------------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 def test_delete_by_ids(store: VectorStore) -> None:
     store.add_texts(TEXTS, ids=[str(i) for i in range(len(TEXTS))])
     assert store.delete(["1", "3", "missing", "1"]) == 2
@@ -373,6 +404,7 @@ def test_delete_by_ids(store: VectorStore) -> None:
     assert store.delete([]) == 0
 
 
+# async only: @pytest.mark.asyncio
 def test_delete_by_filter_and_by_both(store: VectorStore) -> None:
     store.add_texts(TEXTS, metadatas=[{"i": i} for i in range(len(TEXTS))], ids=[str(i) for i in range(5)])
     assert store.delete(filter={"i": {"$lt": 2}}) == 2
@@ -382,6 +414,7 @@ def test_delete_by_filter_and_by_both(store: VectorStore) -> None:
     assert store.count() == 0
 
 
+# async only: @pytest.mark.asyncio
 def test_delete_needs_ids_or_a_filter(store: VectorStore) -> None:
     store.add_texts(["x"])
     with pytest.raises(InvalidArgumentError):
@@ -389,6 +422,7 @@ def test_delete_needs_ids_or_a_filter(store: VectorStore) -> None:
     assert store.count() == 1
 
 
+# async only: @pytest.mark.asyncio
 def test_deleted_then_re_added_ids_come_back(store: VectorStore) -> None:
     store.add_texts(["cats purr"], ids=["x"])
     assert [d.id for d in store.similarity_search("cats")] == ["x"]
@@ -401,6 +435,7 @@ def test_deleted_then_re_added_ids_come_back(store: VectorStore) -> None:
 # -- missing collection, closing ------------------------------------------------------
 
 
+# async only: @pytest.mark.asyncio
 def test_every_method_on_a_missing_collection_raises(engine: Engine) -> None:
     store = VectorStore(engine, HashEmbedding(DIMENSION), "nowhere")
     calls = [
@@ -425,6 +460,7 @@ def test_every_method_on_a_missing_collection_raises(engine: Engine) -> None:
             pass
 
 
+# async only: @pytest.mark.asyncio
 def test_every_method_after_store_close_raises(store: VectorStore) -> None:
     store.add_texts(["x"], ids=["x"])
     with store:
@@ -457,6 +493,7 @@ def test_every_method_after_store_close_raises(store: VectorStore) -> None:
     assert not store.engine.closed
 
 
+# async only: @pytest.mark.asyncio
 def test_every_method_after_engine_close_raises(engine: Engine, store: VectorStore) -> None:
     store.add_texts(["x"], ids=["x"])
     engine.close()
@@ -475,6 +512,7 @@ def test_every_method_after_engine_close_raises(engine: Engine, store: VectorSto
             pass
 
 
+# async only: @pytest.mark.asyncio
 def test_store_exposes_its_parts(engine: Engine, store: VectorStore, embeddings: HashEmbedding) -> None:
     assert store.engine is engine
     assert store.embeddings is embeddings

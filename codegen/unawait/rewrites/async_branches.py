@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -60,6 +60,20 @@ def is_dropped(node: Any) -> bool:
 def is_kept(node: Any) -> bool:
     """A simple statement line ending in `# unawait: keep`: it stays exactly as written."""
     return isinstance(node, cst.SimpleStatementLine) and _comment_is(node.trailing_whitespace, KEEP_MARKER)
+
+
+def _branch_comment(node: cst.If) -> list[cst.EmptyLine]:
+    """The dropped branch and its `else:` line, commented out: the kept lines keep their numbers.
+
+    Only when the `else:` body is an indented block (its statements start on a line of their own).
+    """
+    orelse = node.orelse
+    if not isinstance(orelse, cst.Else) or not isinstance(orelse.body, cst.IndentedBlock):
+        return []
+    text = cst.Module([]).code_for_node(node.with_changes(leading_lines=[]))
+    dropped = len(cst.Module([]).code_for_node(node.with_changes(leading_lines=[], orelse=None)).splitlines())
+    lines = text.splitlines()[: dropped + len(orelse.leading_lines) + 1]
+    return [cst.EmptyLine(comment=cst.Comment(("# " + line).rstrip())) for line in lines]
 
 
 def _statements(block: cst.BaseSuite) -> list[Any]:
@@ -188,13 +202,15 @@ class AsyncBranches(Rewrite):
             self._elifs.discard(id(orelse))
             promoted = orelse.with_changes(leading_lines=original.leading_lines)
             return self._convert(promoted)
-        return self._flatten(original, _statements(self._convert(orelse.body)))
+        return self._flatten(original, _statements(self._convert(orelse.body)), _branch_comment(original))
 
-    def _flatten(self, original: cst.If, statements: list[Any]) -> Any:
+    def _flatten(self, original: cst.If, statements: list[Any], kept: Sequence[cst.EmptyLine] = ()) -> Any:
         if not statements:
             return cst.RemoveFromParent()
         first = statements[0]
-        statements[0] = first.with_changes(leading_lines=[*original.leading_lines, *first.leading_lines])
+        if not self.ctx.keep_lines:
+            kept = []
+        statements[0] = first.with_changes(leading_lines=[*original.leading_lines, *kept, *first.leading_lines])
         return cst.FlattenSentinel(statements)
 
     def visit_IfExp(self, node: cst.IfExp) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+# async only: asyncio
 from types import TracebackType
 from typing import (
     Any,
@@ -112,6 +113,12 @@ class VectorStore:
     def _write(self, rows: Rows, vectors: Any) -> List[str]:
         if not len(rows):
             return []
+        # if True:  # ASYNC
+        #     if len(rows) >= OFFLOAD_ROWS:
+        #         batch = await asyncio.to_thread(rows.with_vectors, vectors)
+        #     else:
+        #         batch = rows.with_vectors(vectors)
+        # else:
         batch = rows.with_vectors(vectors)
         self._driver.upsert(self._table, batch)
         return batch.ids

@@ -83,6 +83,10 @@ class PostgresDriver:
         self.dialect = settings.dialect
         self.sql = settings.sql
         self._pool: Optional[psycopg_pool.ConnectionPool[psycopg.Connection[Any]]] = None
+        # if True:  # ASYNC
+        #     # Created in connect(), inside the running loop: Python 3.9 binds locks at creation.
+        #     self._open_lock: Optional[asyncio.Lock] = None
+        # else:
         # Threads may race into connect(): the lock exists from the start.
         self._open_lock = threading.Lock()
         self._closed = False
