@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from dataclasses import replace
@@ -11,7 +12,7 @@ import pytest
 from unawait import Config, Tree, generate_module, run
 from unawait.cli import main
 from unawait.lines import line_map, stability
-from unawait.locate import LocateError, locate
+from unawait.locate import LocateError, async_frames, excepthook, locate
 
 CONFIG = Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),), keep_lines=True)
 
@@ -190,3 +191,21 @@ def test_locate_an_added_line_answers_the_line_above(proj: Path) -> None:
 def test_locate_uses_the_config_given(proj: Path, tmp_path: Path) -> None:
     config = run(Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),), root=proj)).config
     assert locate(proj / "pkg/_sync/client.py", 7, config).line == 13
+
+
+def test_the_traceback_hook_names_the_async_line_of_each_generated_frame(
+    proj: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = importlib.util.spec_from_file_location("client_sync", proj / "pkg/_sync/client.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(ValueError) as caught:
+        module.Client().close()
+    assert async_frames(caught.value.__traceback__) == [
+        f'  File "{proj / "pkg/_sync/client.py"}", line 7 -> pkg/_async/client.py:13\n'
+    ]
+    excepthook(ValueError, caught.value, caught.value.__traceback__)
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback") and "ValueError: closed" in err
+    assert err.endswith("line 7 -> pkg/_async/client.py:13\n")
