@@ -73,8 +73,8 @@ class Config:
     #: them in the async source's order, as text-substitution generators (unasync) leave them.
     sort_imports: bool = True
     #: Removed imports and test marks leave a `# async only: ...` comment on the lines they took,
-    #: and a dropped `# ASYNC` branch stays commented out, so the lines below them keep the async
-    #: source's numbers (off: those lines are dropped).
+    #: and dropped `# ASYNC` branches and `# unawait: async-only` statements stay commented out,
+    #: so the lines below them keep the async source's numbers (off: those lines are dropped).
     keep_lines: bool = False
     #: Also rename whole names and module paths in docstring prose, as text-substitution tools do
     #: (off: only code in docstrings is converted).

@@ -108,6 +108,10 @@ class VectorStore:
     ) -> Rows:
         check_sequence("texts", texts, "str")  # before list() splits a str into characters
         texts = list(texts)
+        # if True:  # ASYNC
+        #     if len(texts) >= OFFLOAD_ROWS:
+        #         # Checking a large batch is CPU work: keep it off the event loop.
+        #         return await asyncio.to_thread(prepare_rows, texts, metadatas, ids)
         return prepare_rows(texts, metadatas, ids)
 
     def _write(self, rows: Rows, vectors: Any) -> List[str]:

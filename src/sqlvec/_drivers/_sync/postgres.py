@@ -124,6 +124,8 @@ class PostgresDriver:
             raise EngineClosedError()
         if self._pool is not None:
             return
+        # if self._open_lock is None:  # unawait: async-only
+        #     self._open_lock = asyncio.Lock()
         with self._open_lock:
             if self._pool is not None or self._closed:
                 return
