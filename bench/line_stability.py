@@ -7,7 +7,7 @@
 #   .realworld/ (never downloaded here), converted in memory with each project's Config and given
 #   the header the file layer adds.
 # Lines that came from a blank source line are not counted (no traceback points at one).
-# Usage: python bench/line_stability.py [--project NAME ...] [--no-repo] [--no-realworld] [--keep-lines]
+# Usage: python bench/line_stability.py [--project NAME ...] [--no-repo] [--no-realworld] [--no-keep-lines]
 
 from __future__ import annotations
 
@@ -87,13 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", action="append", help="only these real-world projects (repeatable)")
     parser.add_argument("--no-repo", action="store_true", help="skip this repository's trees")
     parser.add_argument("--no-realworld", action="store_true", help="skip the real-world projects")
-    parser.add_argument("--keep-lines", action="store_true", help="keep_lines = true for the real-world projects")
+    parser.add_argument("--no-keep-lines", action="store_true", help="keep_lines = false for the real-world projects")
     args = parser.parse_args(argv)
     header = ["tree / project", "files", "lines", "from source", "at its line", "share"]
     if not args.no_repo:
         table("This repository's generated trees (on disk)", header, repo_trees())
     if not args.no_realworld:
-        table("Real-world projects (their Config, with the header)", header, realworld(args.project, args.keep_lines))
+        table(
+            "Real-world projects (their Config, with the header)",
+            header,
+            realworld(args.project, not args.no_keep_lines),
+        )
     return 0
 
 

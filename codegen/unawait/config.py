@@ -75,7 +75,7 @@ class Config:
     #: Removed imports and test marks leave a `# async only: ...` comment on the lines they took,
     #: and dropped `# ASYNC` branches and `# unawait: async-only` statements stay commented out,
     #: so the lines below them keep the async source's numbers (off: those lines are dropped).
-    keep_lines: bool = False
+    keep_lines: bool = True
     #: Also rename whole names and module paths in docstring prose, as text-substitution tools do
     #: (off: only code in docstrings is converted).
     rename_in_docstrings: bool = False
@@ -210,7 +210,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
     sort_imports = table.get("sort_imports", True)
     if not isinstance(sort_imports, bool):
         raise ConfigError(f"[tool.unawait] sort_imports must be true or false, got {sort_imports!r}")
-    keep_lines = table.get("keep_lines", False)
+    keep_lines = table.get("keep_lines", True)
     if not isinstance(keep_lines, bool):
         raise ConfigError(f"[tool.unawait] keep_lines must be true or false, got {keep_lines!r}")
     rename_in_docstrings = table.get("rename_in_docstrings", False)

@@ -46,7 +46,7 @@ class BrokenEmbedding(HashEmbedding):
         vectors = super().embed_documents(texts)
         return [v[:-1] if t == self.bad_text else v for t, v in zip(texts, vectors)]
 
-    # unawait: async-only
+    # # unawait: async-only
     # async def aembed_documents(self, texts: Any) -> List[List[float]]:
     #     return self.embed_documents(texts)
 

@@ -14,7 +14,7 @@ from unawait.cli import main
 from unawait.lines import line_map, stability
 from unawait.locate import LocateError, async_frames, excepthook, locate
 
-CONFIG = Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),), keep_lines=True)
+CONFIG = Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),))  # keep_lines is the default
 
 KEEP_LINES = [
     pytest.param(
@@ -54,6 +54,11 @@ KEEP_LINES = [
         "        # if True:  # ASYNC\n        pass  #     await h()\n    # x = 1  # unawait: async-only\n"
         "    return xs\n",
         id="an ASYNC branch without else and a dropped statement stay as comments; an emptied block's pass takes the last",
+    ),
+    pytest.param(
+        "async def f():\n    acc = 0\n    # unawait: async-only\n    await g()\n    return acc\n",
+        "def f():\n    acc = 0\n    # # unawait: async-only\n    # await g()\n    return acc\n",
+        id="a drop marker above a statement is commented out with it: it drops nothing below",
     ),
     pytest.param(
         "import os\n\n\nasync def f():\n    return os.sep\n",
@@ -189,7 +194,7 @@ def test_locate_an_added_line_answers_the_line_above(proj: Path) -> None:
 
 
 def test_locate_uses_the_config_given(proj: Path, tmp_path: Path) -> None:
-    config = run(Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),), root=proj)).config
+    config = run(Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),), root=proj, keep_lines=False)).config
     assert locate(proj / "pkg/_sync/client.py", 7, config).line == 13
 
 

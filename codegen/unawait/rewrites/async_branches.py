@@ -108,7 +108,14 @@ class AsyncBranches(Rewrite):
         if self.ctx.keep_lines:
             text = cst.Module([]).code_for_node(original.with_changes(leading_lines=[]))
             commented = [cst.EmptyLine(comment=cst.Comment(("# " + line).rstrip())) for line in text.splitlines()]
-            self._pending[-1].extend([*original.leading_lines, *commented])
+            # The marker above it is commented out too: it must not drop the statement it now precedes.
+            above = [
+                line.with_changes(comment=cst.Comment("# " + line.comment.value))
+                if _comment_is(line, DROP_MARKER)
+                else line
+                for line in original.leading_lines
+            ]
+            self._pending[-1].extend([*above, *commented])
         return cst.RemoveFromParent()
 
     def _with_pending(self, updated: Any) -> Any:
