@@ -12,6 +12,7 @@ Usage
     unawait --fail-on-change      generate; exit 1 if a file changed (the pre-commit hook's mode)
     unawait init [--dry-run]      set the project up: [tool.unawait], .gitattributes, pre-commit,
                                   a note on generated files; appends only, idempotent
+    unawait locate SYNC_PATH:LINE the async source line a line of a generated file came from
 
 Exit codes
     0  everything is up to date (or was brought up to date)
@@ -208,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _compare_main(argv[1:])
     if argv[:1] == ["init"]:  # likewise: a source folder named init is `unawait ./init DEST`
         return _init_main(argv[1:])
+    if argv[:1] == ["locate"]:
+        from . import locate
+
+        return locate.main(argv[1:])
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:

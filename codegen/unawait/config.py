@@ -72,6 +72,10 @@ class Config:
     #: Import blocks unawait changes come out in isort's default order (ruff's `I` rules); off keeps
     #: them in the async source's order, as text-substitution generators (unasync) leave them.
     sort_imports: bool = True
+    #: Removed imports and test marks leave a `# async only: ...` comment on the lines they took,
+    #: and dropped `# ASYNC` branches and `# unawait: async-only` statements stay commented out,
+    #: so the lines below them keep the async source's numbers (off: those lines are dropped).
+    keep_lines: bool = True
     #: Also rename whole names and module paths in docstring prose, as text-substitution tools do
     #: (off: only code in docstrings is converted).
     rename_in_docstrings: bool = False
@@ -162,6 +166,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         "rename_in_strings",
         "flags",
         "sort_imports",
+        "keep_lines",
         "rename_in_docstrings",
         "merge_nested_with",
         "command",
@@ -213,6 +218,9 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
     sort_imports = table.get("sort_imports", True)
     if not isinstance(sort_imports, bool):
         raise ConfigError(f"[tool.unawait] sort_imports must be true or false, got {sort_imports!r}")
+    keep_lines = table.get("keep_lines", True)
+    if not isinstance(keep_lines, bool):
+        raise ConfigError(f"[tool.unawait] keep_lines must be true or false, got {keep_lines!r}")
     rename_in_docstrings = table.get("rename_in_docstrings", False)
     if not isinstance(rename_in_docstrings, bool):
         raise ConfigError(f"[tool.unawait] rename_in_docstrings must be true or false, got {rename_in_docstrings!r}")
@@ -240,6 +248,7 @@ def config_from_table(table: Mapping[str, Any], root: Path) -> Config:
         rename_in_strings=rename_in_strings,
         flags=dict(flags),
         sort_imports=sort_imports,
+        keep_lines=keep_lines,
         rename_in_docstrings=rename_in_docstrings,
         merge_nested_with=merge_nested_with,
         command=command,

@@ -47,6 +47,8 @@ class Context:
     kept_names: set[tuple[int, int]] = field(default_factory=set)
     #: The running pass, for rewrites that transform a subtree themselves (async branches).
     pipeline: Any = None
+    #: Config.keep_lines: removed lines leave a comment, so no line below them moves.
+    keep_lines: bool = False
 
     def record(self, node: cst.CSTNode, rule: str, before: str, after: str) -> None:
         """Note one change for --explain (located only if asked: positions cost a tree walk)."""

@@ -16,6 +16,7 @@ from .config import Config, tree_parts
 from .context import Context, dotted_name
 from .deep import call_deep, check_depth, deepest, too_deep
 from .errors import SourceError
+from .import_lines import keep_import_lines
 from .import_order import project_packages, sort_touched_blocks
 from .imports import fix_imports
 from .naming import NameMapper
@@ -242,13 +243,16 @@ def _convert(
     kept = check_bindings(
         tree, source, lambda name: _new_name(names, name), path, lambda name: _from_table(names, name)
     )
-    ctx = Context(names=names, path=path, locate=_Positions(module), kept_names=kept)
+    ctx = Context(names=names, path=path, locate=_Positions(module), kept_names=kept, keep_lines=config.keep_lines)
     for profile, node in sorted(auto.items()):  # for --explain: which import switched it on
         ctx.record(node, "auto-profile", profile, f"profile:{profile}")
-    converted = fix_imports(module.visit(Pipeline(ctx)), ctx)
+    piped = module.visit(Pipeline(ctx))
+    converted = fix_imports(piped, ctx)
     # Only blocks that differ from every block of the source are sorted: the rest stay byte-identical.
     if config.sort_imports:
         converted = sort_touched_blocks(module, converted, project_packages(config), source)
+    if config.keep_lines and converted is not piped:
+        converted = keep_import_lines(piped, converted)
     code = converted.code
     _check_output(code, path)
     changes: tuple[Change, ...] = ()

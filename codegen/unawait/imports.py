@@ -239,7 +239,10 @@ def _emptied_type_checking(module: cst.Module, ctx: Context, unused: set[str]) -
 def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
     """Drop imports that became unused, dedupe renamed ones, add the modules the output needs."""
     # ctx.uses was counted by the pass itself: no extra walk over the tree is needed here.
-    unused = {n for n in ctx.dropped_names if ctx.uses[n] <= 0 and n not in ctx.string_names}
+    # A module a rewrite wrote a use of (`pytest_asyncio.fixture` -> `pytest.fixture`) stays
+    # imported, although removed marks took its last use in the source.
+    kept = ctx.string_names | ctx.needed_modules
+    unused = {n for n in ctx.dropped_names if ctx.uses[n] <= 0 and n not in kept}
     if not unused and not ctx.needed_modules and not ctx.dropped_names:
         return module  # nothing was renamed or removed: imports are as they were
     module, aliases = _aliases(module, ctx) if ctx.module_roots else (module, {})
@@ -251,7 +254,7 @@ def fix_imports(module: cst.Module, ctx: Context) -> cst.Module:
     )
     emptied = _emptied_type_checking(module, ctx, unused)
     if emptied:
-        unused = {n for n in ctx.dropped_names if ctx.uses[n] <= 0 and n not in ctx.string_names}
+        unused = {n for n in ctx.dropped_names if ctx.uses[n] <= 0 and n not in kept}
     fixer = _FixImports(unused)
     body: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = []  # comments and blank lines above removed import lines

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from unawait import Config, Tree, generate_module
 
-CONFIG = Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),))
+#: keep_lines off: each rewrite's pairs show its own output; the comments keep_lines leaves on
+#: the lines a rewrite removed have their own tests (test_line_stability.py).
+CONFIG = Config(trees=(Tree(Path("pkg/_async"), Path("pkg/_sync")),), keep_lines=False)
 
 
 def convert(source: str, config: Config = CONFIG) -> str:

@@ -8,7 +8,9 @@ from unawait import Config
 
 P = pytest.param
 
-FLAGS = Config(trees=CONFIG.trees, flags={"_IS_SYNC": True, "is_async()": False, "compat.ASYNC": False})
+FLAGS = Config(
+    trees=CONFIG.trees, flags={"_IS_SYNC": True, "is_async()": False, "compat.ASYNC": False}, keep_lines=False
+)
 
 MARKERS = [
     P(

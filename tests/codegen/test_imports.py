@@ -76,6 +76,12 @@ UNUSED = [
         "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from x import Y\n\n\ndef f():\n    h()\n",
         id="leaves alone: the user's own unused TYPE_CHECKING import stays",
     ),
+    P(
+        "import pytest\nimport pytest_asyncio\n\n\n@pytest_asyncio.fixture\nasync def c():\n    yield 1\n\n\n"
+        "@pytest.mark.asyncio\nasync def test_f(c):\n    assert c\n",
+        "import pytest\n\n\n@pytest.fixture\ndef c():\n    yield 1\n\n\ndef test_f(c):\n    assert c\n",
+        id="an import the marks no longer use stays when a moved name needs it (pytest_asyncio.fixture)",
+    ),
 ]
 
 

@@ -586,7 +586,7 @@ MODULES = Config(renames={"trio": "tests.concurrency", "_backends.auto": "_backe
 REDIS = Config(profiles=("redis",))
 STRINGS = Config(trees=CONFIG.trees, rename_in_strings=True, renames={"pkg.old_mod": "pkg.new_mod"})
 KEYWORDS = Config(add_keywords={"anysqlite.connect": {"check_same_thread": "False"}}, renames={"anysqlite": "sqlite3"})
-ANYIO = Config(profiles=("anyio",))
+ANYIO = Config(profiles=("anyio",), keep_lines=False)
 HTTPX = Config(profiles=("httpx",))
 PSYCOPG = Config(profiles=("psycopg",))
 LANGCHAIN = Config(profiles=("langchain",))

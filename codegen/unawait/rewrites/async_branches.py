@@ -1,9 +1,12 @@
-"""`if True:  # ASYNC` A `else:` B -> B, flag branches pruned; `# unawait: async-only` drops a statement."""
+"""`if True:  # ASYNC` A `else:` B -> B, flag branches pruned; `# unawait: async-only` drops a statement.
+
+With keep_lines, what goes stays commented out on its lines, so the lines below keep their numbers.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -62,6 +65,20 @@ def is_kept(node: Any) -> bool:
     return isinstance(node, cst.SimpleStatementLine) and _comment_is(node.trailing_whitespace, KEEP_MARKER)
 
 
+def _branch_comment(node: cst.If) -> list[cst.EmptyLine]:
+    """The dropped branch and its `else:` line, commented out: the kept lines keep their numbers.
+
+    Only when the `else:` body is an indented block (its statements start on a line of their own).
+    """
+    orelse = node.orelse
+    if not isinstance(orelse, cst.Else) or not isinstance(orelse.body, cst.IndentedBlock):
+        return []
+    text = cst.Module([]).code_for_node(node.with_changes(leading_lines=[]))
+    dropped = len(cst.Module([]).code_for_node(node.with_changes(leading_lines=[], orelse=None)).splitlines())
+    lines = text.splitlines()[: dropped + len(orelse.leading_lines) + 1]
+    return [cst.EmptyLine(comment=cst.Comment(("# " + line).rstrip())) for line in lines]
+
+
 def _statements(block: cst.BaseSuite) -> list[Any]:
     if isinstance(block, cst.IndentedBlock):
         return list(block.body)
@@ -78,6 +95,36 @@ class AsyncBranches(Rewrite):
         self.flags = dict(ctx.names.config.flags)
         self._elifs: set[int] = set()  # id() of If nodes that are the `elif` of another
         self._decided: dict[int, bool] = {}
+        # keep_lines: comment lines of a removed statement, for the next statement of its block
+        # (or the block's footer); one list per block being converted, innermost last.
+        self._pending: list[list[cst.EmptyLine]] = [[]]
+
+    def _block_entered(self, node: cst.CSTNode) -> bool:
+        self._pending.append([])
+        return True
+
+    def _removed(self, original: Any) -> Any:
+        """RemoveFromParent; with keep_lines its lines stay, commented out, above what follows."""
+        if self.ctx.keep_lines:
+            text = cst.Module([]).code_for_node(original.with_changes(leading_lines=[]))
+            commented = [cst.EmptyLine(comment=cst.Comment(("# " + line).rstrip())) for line in text.splitlines()]
+            # The marker above it is commented out too: it must not drop the statement it now precedes.
+            above = [
+                line.with_changes(comment=cst.Comment("# " + line.comment.value))
+                if _comment_is(line, DROP_MARKER)
+                else line
+                for line in original.leading_lines
+            ]
+            self._pending[-1].extend([*above, *commented])
+        return cst.RemoveFromParent()
+
+    def _with_pending(self, updated: Any) -> Any:
+        """updated with the comment lines of the statements removed just before it, if any."""
+        pending = self._pending[-1]
+        if not pending or not hasattr(updated, "leading_lines"):
+            return updated
+        self._pending[-1] = []
+        return updated.with_changes(leading_lines=[*pending, *updated.leading_lines])
 
     def _visit_statement(self, node: cst.CSTNode) -> bool:
         if is_kept(node):
@@ -95,11 +142,11 @@ class AsyncBranches(Rewrite):
         if is_dropped(original):
             self.ctx.record(original, "async-only", DROP_MARKER, "removed")
             self._forget(original)
-            return cst.RemoveFromParent()
+            return self._removed(original)
         if is_kept(original):
             self.ctx.record(original, "keep", KEEP_MARKER, "as written")
-            return cst.FlattenSentinel([original])  # another node type: later rewrites leave it alone
-        return updated
+            return cst.FlattenSentinel([self._with_pending(original)])  # later rewrites leave it alone
+        return self._with_pending(updated)
 
     def _forget(self, removed: cst.CSTNode) -> None:
         """Names used only in removed code may leave imports unused: let imports.py check them."""
@@ -164,7 +211,7 @@ class AsyncBranches(Rewrite):
             return cst.RemoveFromParent() if original.orelse is None else self._convert(original.orelse)
         decided = self._decided.pop(id(original), None)
         if decided is None:
-            return updated
+            return updated if elif_ else self._with_pending(updated)
         self._forget(original.test)
         rule = "async-branch" if _marked(original) else "flag"
         if decided:
@@ -181,20 +228,24 @@ class AsyncBranches(Rewrite):
         self._forget(original.body)
         orelse = original.orelse
         if orelse is None:
-            return cst.RemoveFromParent()
+            return cst.RemoveFromParent() if elif_ else self._removed(original)
         if elif_:
             return self._convert(orelse)  # the next elif or else takes this one's place
         if isinstance(orelse, cst.If):  # `if <fails>: A elif c: B` -> `if c: B`
             self._elifs.discard(id(orelse))
             promoted = orelse.with_changes(leading_lines=original.leading_lines)
-            return self._convert(promoted)
-        return self._flatten(original, _statements(self._convert(orelse.body)))
+            return self._with_pending(self._convert(promoted))
+        return self._flatten(original, _statements(self._convert(orelse.body)), _branch_comment(original))
 
-    def _flatten(self, original: cst.If, statements: list[Any]) -> Any:
+    def _flatten(self, original: cst.If, statements: list[Any], kept: Sequence[cst.EmptyLine] = ()) -> Any:
         if not statements:
             return cst.RemoveFromParent()
         first = statements[0]
-        statements[0] = first.with_changes(leading_lines=[*original.leading_lines, *first.leading_lines])
+        if not self.ctx.keep_lines:
+            kept = []
+        pending, self._pending[-1] = self._pending[-1], []
+        lines = [*pending, *original.leading_lines, *kept, *first.leading_lines]
+        statements[0] = first.with_changes(leading_lines=lines)
         return cst.FlattenSentinel(statements)
 
     def visit_IfExp(self, node: cst.IfExp) -> bool:
@@ -217,7 +268,17 @@ class AsyncBranches(Rewrite):
             result = result.with_changes(lpar=original.lpar, rpar=original.rpar)
         return result
 
+    visit_IndentedBlock = _block_entered
+
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        pending = self._pending.pop()
+        if pending and not updated.body and pending[-1].comment is not None:
+            # All of it went: `pass` takes the last removed line, which stays as its comment.
+            end = cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "), comment=pending[-1].comment)
+            line = cst.SimpleStatementLine([cst.Pass()], leading_lines=pending[:-1], trailing_whitespace=end)
+            return updated.with_changes(body=[line])
+        if pending:  # the block's last statements were removed: their lines close the block
+            updated = updated.with_changes(footer=[*pending, *updated.footer])
         if not updated.body:
             return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         if is_dropped(original.body[0]):
@@ -225,6 +286,9 @@ class AsyncBranches(Rewrite):
         return updated
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        pending, self._pending = self._pending[0], [[]]
+        if pending:
+            updated = updated.with_changes(footer=[*pending, *updated.footer])
         if original.body and updated.body and is_dropped(original.body[0]):
             return updated.with_changes(body=[without_leading_blank_lines(updated.body[0]), *updated.body[1:]])
         return updated

@@ -23,6 +23,18 @@ def _is_async_mark(node: cst.BaseExpression) -> bool:
     return len(parts) >= 2 and parts[-2] == "mark" and parts[-1] in _MARKS
 
 
+#: Where a removed decorator line stood: a comment, for line numbers that match the async source.
+ASYNC_ONLY = "# async only: "
+
+
+def _mark_comment(mark: cst.BaseExpression) -> str:
+    """`# async only: @pytest.mark.asyncio`, with the mark's arguments if they fit in 88 columns."""
+    text = ASYNC_ONLY + "@" + cst.Module([]).code_for_node(mark)
+    if len(text) > 88 or "\n" in text or "\r" in text:
+        text = ASYNC_ONLY + "@" + (dotted_name(mark.func if isinstance(mark, cst.Call) else mark) or "mark")
+    return text
+
+
 def _removed_whole(statement: cst.CSTNode) -> bool:
     """`pytestmark = pytest.mark.asyncio` (or a list of async marks only): a line that goes away."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
@@ -50,6 +62,8 @@ class PytestMarks(Rewrite):
             if _is_async_mark(decorator.decorator):
                 self.ctx.record(original, "pytest-mark", dotted_name(decorator.decorator) or "mark", "")
                 carry.extend(decorator.leading_lines)  # comments above a removed mark stay
+                if self.ctx.keep_lines:  # the mark's line stays, as a comment: no line below it moves
+                    carry.append(cst.EmptyLine(comment=cst.Comment(_mark_comment(decorator.decorator))))
                 self._drop_mark(decorator.decorator)
                 continue
             if carry:

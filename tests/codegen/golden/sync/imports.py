@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+# async only: asyncio
 import logging
 import queue as _queue
 import threading
@@ -33,6 +34,10 @@ class Client(Base):
         self._lock = threading.Lock()
 
     def run(self, job: T) -> T:
+        # if True:  # ASYNC
+        #     task: Task[T] = asyncio.ensure_future(job)
+        #     return await task
+        # else:
         return job
 
     def await_ready(self, queue: int) -> None:

@@ -71,6 +71,10 @@ class Store:
 
     def search(self, vector: list[float], k: int = 4) -> list[Document]:
         check_vector(vector)
+        # if True:  # ASYNC
+        #     # Searching is CPU work: keep it off the event loop.
+        #     return await asyncio.to_thread(self._engine.search_sync, vector, k)
+        # else:
         return self._engine.search_sync(vector, k)
 
     def await_closed(self, timeout: float) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+# async only: pytest_asyncio
 from pkg._sync.store import Store, open_store
 
 pytestmark = [pytest.mark.integration]
@@ -13,6 +14,7 @@ def store(tmp_path):
         yield s
 
 
+# async only: @pytest.mark.asyncio
 def test_add_then_count(store: Store) -> None:
     ids = store.add_texts(["a", "b"])
     assert store.count() == len(ids)
