@@ -4,6 +4,7 @@ index's life cycle (old collections, languages, writes) and argument checks, on 
 from __future__ import annotations
 
 import math
+import sqlite3
 from typing import AsyncIterator, Dict, List, Sequence
 
 import pytest
@@ -18,6 +19,7 @@ from sqlvec.errors import (
     TextIndexMissingError,
     TextSearchUnsupportedError,
 )
+from sqlvec.pool import DatabaseError
 
 # Query vector [1, 0]; cosine distances grow from d1 to d4, so the vector order is
 # d1 d2 d3 d4. "apple banana" is in d4 (both words) and d3 (one), so the keyword order
@@ -194,6 +196,29 @@ async def test_upserts_and_deletes_keep_the_index_in_step(fruit: AsyncVectorStor
     assert await fruit.akeyword_search("apple banana bread") == []
     await fruit.aadd_embeddings(["fresh apple"], [[1.0, 0.0]], ids=["new"])
     assert _ids(await fruit.akeyword_search("apple")) == ["new"]
+
+
+@pytest.mark.asyncio
+async def test_a_batch_rolled_back_in_the_database_leaves_the_index_as_it_was(
+    fruit: AsyncVectorStore, sqlite_path: str
+) -> None:
+    # SQLite refuses the second row inside the transaction, after the first row's trigger
+    # has indexed "kiwi": the rollback must take that entry away with the row.
+    with sqlite3.connect(sqlite_path) as conn:
+        conn.execute(
+            "CREATE TRIGGER refuse_bad BEFORE INSERT ON fruit WHEN NEW.id = 'bad' "
+            "BEGIN SELECT RAISE(ABORT, 'bad refused'); END"
+        )
+    conn.close()
+    with pytest.raises(DatabaseError, match="bad refused"):
+        await fruit.aadd_embeddings(["kiwi tart", "kiwi bad"], [[1.0, 0.0], [1.0, 0.0]], ids=["kiwi", "bad"])
+    assert await fruit.akeyword_search("kiwi") == []
+    await fruit.aadd_embeddings(["kiwi tart"], [[1.0, 0.0]], ids=["kiwi"])
+    assert _ids(await fruit.akeyword_search("kiwi")) == ["kiwi"]
+    # The index matches its table exactly (FTS5's own consistency check).
+    with sqlite3.connect(sqlite_path) as conn:
+        conn.execute("INSERT INTO sqlvec_fts_fruit (sqlvec_fts_fruit, rank) VALUES ('integrity-check', 1)")
+    conn.close()
 
 
 @pytest.mark.asyncio

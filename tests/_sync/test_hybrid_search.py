@@ -6,6 +6,7 @@ index's life cycle (old collections, languages, writes) and argument checks, on 
 from __future__ import annotations
 
 import math
+import sqlite3
 from typing import Dict, Iterator, List, Sequence
 
 import pytest
@@ -19,6 +20,7 @@ from sqlvec.errors import (
     TextIndexMissingError,
     TextSearchUnsupportedError,
 )
+from sqlvec.pool import DatabaseError
 
 # Query vector [1, 0]; cosine distances grow from d1 to d4, so the vector order is
 # d1 d2 d3 d4. "apple banana" is in d4 (both words) and d3 (one), so the keyword order
@@ -179,6 +181,28 @@ def test_upserts_and_deletes_keep_the_index_in_step(fruit: VectorStore) -> None:
     assert fruit.keyword_search("apple banana bread") == []
     fruit.add_embeddings(["fresh apple"], [[1.0, 0.0]], ids=["new"])
     assert _ids(fruit.keyword_search("apple")) == ["new"]
+
+
+def test_a_batch_rolled_back_in_the_database_leaves_the_index_as_it_was(
+    fruit: VectorStore, sqlite_path: str
+) -> None:
+    # SQLite refuses the second row inside the transaction, after the first row's trigger
+    # has indexed "kiwi": the rollback must take that entry away with the row.
+    with sqlite3.connect(sqlite_path) as conn:
+        conn.execute(
+            "CREATE TRIGGER refuse_bad BEFORE INSERT ON fruit WHEN NEW.id = 'bad' "
+            "BEGIN SELECT RAISE(ABORT, 'bad refused'); END"
+        )
+    conn.close()
+    with pytest.raises(DatabaseError, match="bad refused"):
+        fruit.add_embeddings(["kiwi tart", "kiwi bad"], [[1.0, 0.0], [1.0, 0.0]], ids=["kiwi", "bad"])
+    assert fruit.keyword_search("kiwi") == []
+    fruit.add_embeddings(["kiwi tart"], [[1.0, 0.0]], ids=["kiwi"])
+    assert _ids(fruit.keyword_search("kiwi")) == ["kiwi"]
+    # The index matches its table exactly (FTS5's own consistency check).
+    with sqlite3.connect(sqlite_path) as conn:
+        conn.execute("INSERT INTO sqlvec_fts_fruit (sqlvec_fts_fruit, rank) VALUES ('integrity-check', 1)")
+    conn.close()
 
 
 def test_a_dropped_and_recreated_collection_has_no_stale_index(engine: Engine) -> None:
