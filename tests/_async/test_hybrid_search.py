@@ -181,6 +181,24 @@ async def test_hostile_query_text_neither_errors_nor_changes_meaning(
     assert len(await fruit.ahybrid_search(query, k=4)) == 4
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("language", ["english", "simple"])
+async def test_words_the_parsers_keep_whole_are_found_by_themselves(engine: AsyncEngine, language: str) -> None:
+    # PostgreSQL's parser keeps URLs, paths, e-mail addresses and versions whole; the query's
+    # lexemes are quoted for tsquery, so a quote or backslash in one is text, not syntax.
+    texts = [
+        "see http://example.com/a'b\\c?x=1&y=2 now",
+        "mail o'brien@example.com today",
+        "path /usr/lo'cal/bi\\n here",
+        "version 1.2.3-beta'4 out",
+    ]
+    await engine.ainit_vectorstore_table("odd", vector_dimension=2, text_search=language)
+    store = AsyncVectorStore(engine, FixedEmbedding(), "odd")
+    await store.aadd_embeddings(texts, [[1.0, 0.0]] * 4, ids=["url", "mail", "path", "version"])
+    for text, id_ in zip(texts, ["url", "mail", "path", "version"]):
+        assert id_ in _ids(await store.akeyword_search(text, k=4))
+
+
 # -- the index follows writes -------------------------------------------------------
 
 

@@ -167,6 +167,23 @@ def test_hostile_query_text_neither_errors_nor_changes_meaning(
     assert len(fruit.hybrid_search(query, k=4)) == 4
 
 
+@pytest.mark.parametrize("language", ["english", "simple"])
+def test_words_the_parsers_keep_whole_are_found_by_themselves(engine: Engine, language: str) -> None:
+    # PostgreSQL's parser keeps URLs, paths, e-mail addresses and versions whole; the query's
+    # lexemes are quoted for tsquery, so a quote or backslash in one is text, not syntax.
+    texts = [
+        "see http://example.com/a'b\\c?x=1&y=2 now",
+        "mail o'brien@example.com today",
+        "path /usr/lo'cal/bi\\n here",
+        "version 1.2.3-beta'4 out",
+    ]
+    engine.init_vectorstore_table("odd", vector_dimension=2, text_search=language)
+    store = VectorStore(engine, FixedEmbedding(), "odd")
+    store.add_embeddings(texts, [[1.0, 0.0]] * 4, ids=["url", "mail", "path", "version"])
+    for text, id_ in zip(texts, ["url", "mail", "path", "version"]):
+        assert id_ in _ids(store.keyword_search(text, k=4))
+
+
 # -- the index follows writes -------------------------------------------------------
 
 
