@@ -41,6 +41,11 @@ Contract shared by every backend
   in it, later batches by row key in their own reads: a document deleted since the ranking
   is skipped, and after any write a document is yielded only if its current embedding
   still has the ranked distance (to float precision).
+- Full-text index (optional per collection, for `text_search`): kept in step with every
+  write inside the writing transaction (SQLite: FTS5 and triggers, `sqlite_fts.py`;
+  PostgreSQL: a generated tsvector column, `pg_text.py`). The query text is never parsed as
+  query syntax; a row matches if it holds any of the query's words. Keyword scores are
+  relevances, higher is better.
 - Closing: after `close()`, every method raises `EngineClosedError`; `close()` is
   idempotent.
 - Concurrency: the sync driver is safe to share between threads and the async driver
