@@ -145,6 +145,15 @@ async def test_fetch_k_bounds_each_leg_and_ties_go_by_id(fruit: AsyncVectorStore
 
 
 @pytest.mark.asyncio
+async def test_a_vector_index_keeps_the_fused_order(fruit: AsyncVectorStore) -> None:
+    if fruit.engine.driver.dialect == "sqlite":
+        pytest.importorskip("usearch")  # SQLite's index comes with the `ann` extra
+    await fruit.aapply_vector_index("hnsw")
+    assert _ids(await fruit.ahybrid_search(QUERY, k=4)) == ["d4", "d3", "d1", "d2"]
+    assert _ids(await fruit.ahybrid_search(QUERY, k=4, filter={"n": {"$ne": 4}})) == ["d3", "d1", "d2"]
+
+
+@pytest.mark.asyncio
 async def test_a_query_without_words_is_the_vector_order(fruit: AsyncVectorStore) -> None:
     assert await fruit.akeyword_search("?!  ...") == []
     assert _ids(await fruit.ahybrid_search("?!  ...", k=4)) == ["d1", "d2", "d3", "d4"]

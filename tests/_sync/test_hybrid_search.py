@@ -133,6 +133,14 @@ def test_fetch_k_bounds_each_leg_and_ties_go_by_id(fruit: VectorStore) -> None:
     assert _ids(fruit.hybrid_search(QUERY, k=4, fetch_k=1)) == ["d4", "d3", "d1", "d2"]
 
 
+def test_a_vector_index_keeps_the_fused_order(fruit: VectorStore) -> None:
+    if fruit.engine.driver.dialect == "sqlite":
+        pytest.importorskip("usearch")  # SQLite's index comes with the `ann` extra
+    fruit.apply_vector_index("hnsw")
+    assert _ids(fruit.hybrid_search(QUERY, k=4)) == ["d4", "d3", "d1", "d2"]
+    assert _ids(fruit.hybrid_search(QUERY, k=4, filter={"n": {"$ne": 4}})) == ["d3", "d1", "d2"]
+
+
 def test_a_query_without_words_is_the_vector_order(fruit: VectorStore) -> None:
     assert fruit.keyword_search("?!  ...") == []
     assert _ids(fruit.hybrid_search("?!  ...", k=4)) == ["d1", "d2", "d3", "d4"]
