@@ -249,6 +249,22 @@ async def test_a_batch_rolled_back_in_the_database_leaves_the_index_as_it_was(
 
 
 @pytest.mark.asyncio
+async def test_writes_by_another_client_are_indexed_too(fruit: AsyncVectorStore, engine_url: str) -> None:
+    # Another engine (another connection; on SQLite it could be an older sqlvec or plain SQL:
+    # the triggers live in the database) writes; this store's keyword search sees it.
+    other = AsyncEngine.from_url(engine_url)
+    try:
+        theirs = AsyncVectorStore(other, FixedEmbedding(), "fruit")
+        await theirs.aadd_embeddings(["mango lassi"], [[0.0, 1.0]], ids=["mango"])
+        await theirs.adelete(["d3"])
+    finally:
+        await other.aclose()
+    assert _ids(await fruit.akeyword_search("mango")) == ["mango"]
+    assert _ids(await fruit.akeyword_search("apple")) == ["d4"]  # d3 is gone from the index
+    assert _ids(await fruit.ahybrid_search(QUERY, k=4)) == ["d4", "d1", "d2", "mango"]
+
+
+@pytest.mark.asyncio
 async def test_a_dropped_and_recreated_collection_has_no_stale_index(engine: AsyncEngine) -> None:
     await engine.ainit_vectorstore_table("fruit", vector_dimension=2, text_search="english")
     store = AsyncVectorStore(engine, FixedEmbedding(), "fruit")

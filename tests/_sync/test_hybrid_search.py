@@ -230,6 +230,21 @@ def test_a_batch_rolled_back_in_the_database_leaves_the_index_as_it_was(
     conn.close()
 
 
+def test_writes_by_another_client_are_indexed_too(fruit: VectorStore, engine_url: str) -> None:
+    # Another engine (another connection; on SQLite it could be an older sqlvec or plain SQL:
+    # the triggers live in the database) writes; this store's keyword search sees it.
+    other = Engine.from_url(engine_url)
+    try:
+        theirs = VectorStore(other, FixedEmbedding(), "fruit")
+        theirs.add_embeddings(["mango lassi"], [[0.0, 1.0]], ids=["mango"])
+        theirs.delete(["d3"])
+    finally:
+        other.close()
+    assert _ids(fruit.keyword_search("mango")) == ["mango"]
+    assert _ids(fruit.keyword_search("apple")) == ["d4"]  # d3 is gone from the index
+    assert _ids(fruit.hybrid_search(QUERY, k=4)) == ["d4", "d1", "d2", "mango"]
+
+
 def test_a_dropped_and_recreated_collection_has_no_stale_index(engine: Engine) -> None:
     engine.init_vectorstore_table("fruit", vector_dimension=2, text_search="english")
     store = VectorStore(engine, FixedEmbedding(), "fruit")
