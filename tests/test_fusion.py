@@ -6,6 +6,8 @@ import sqlite3
 from typing import List, Optional
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sqlvec._drivers import sqlite_fts
 from sqlvec.documents import Document
@@ -64,3 +66,23 @@ def test_language_maps_back_from_the_create_statement() -> None:
     for language in sqlite_fts.TOKENIZERS:
         assert sqlite_fts.language_of(sqlite_fts.create("docs", language)[0]) == language
     assert sqlite_fts.language_of(None) is None
+
+
+_FTS_SYNTAX = st.sampled_from(['"', "*", "^", ":", "(", ")", " AND ", " OR ", " NOT ", "NEAR", "+", "-", "content:"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=12), _FTS_SYNTAX), max_size=12).map("".join))
+def test_any_text_gives_a_valid_query_matching_exactly_the_rows_with_one_of_its_words(text: str) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(content, tokenize='unicode61 remove_diacritics 0')")
+    rows = ["and or not near", "content star", "plain words here"]
+    conn.executemany("INSERT INTO t (rowid, content) VALUES (?, ?)", enumerate(rows, start=1))
+    query = sqlite_fts.match_query(text)
+    if query is None:
+        return
+    found = {r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,))}
+    # Only plain ASCII words can be told apart here without re-implementing unicode61.
+    words = set(query.replace('"', "").split(" OR "))
+    if all(word.isascii() and word.isalnum() for word in words):
+        assert found == {i for i, row in enumerate(rows, start=1) if words & set(row.split())}
