@@ -335,6 +335,13 @@ async def test_an_unknown_language_is_refused(engine: AsyncEngine) -> None:
             await store.aapply_text_index(language)
         assert caught.value.value == language
     assert await store.atext_index_language() is None
+    # At init the table is created first; the refused language leaves it without the index.
+    with pytest.raises(InvalidArgumentError):
+        await engine.ainit_vectorstore_table("later", vector_dimension=2, text_search="klingon")
+    later = AsyncVectorStore(engine, FixedEmbedding(), "later")
+    assert await later.atext_index_language() is None
+    await engine.ainit_vectorstore_table("later", vector_dimension=2, text_search="simple")
+    assert await later.atext_index_language() == "simple"
 
 
 # -- argument checks ------------------------------------------------------------------

@@ -311,6 +311,13 @@ def test_an_unknown_language_is_refused(engine: Engine) -> None:
             store.apply_text_index(language)
         assert caught.value.value == language
     assert store.text_index_language() is None
+    # At init the table is created first; the refused language leaves it without the index.
+    with pytest.raises(InvalidArgumentError):
+        engine.init_vectorstore_table("later", vector_dimension=2, text_search="klingon")
+    later = VectorStore(engine, FixedEmbedding(), "later")
+    assert later.text_index_language() is None
+    engine.init_vectorstore_table("later", vector_dimension=2, text_search="simple")
+    assert later.text_index_language() == "simple"
 
 
 # -- argument checks ------------------------------------------------------------------

@@ -110,7 +110,9 @@ class AsyncEngine:
         text_search (a language such as "english") also builds the full-text index that
         keyword and hybrid search need; an existing collection without one gets it built
         now, one with another language raises CollectionMismatchError (rebuild it with
-        the store's ``aapply_text_index``). None leaves the index as it is.
+        the store's ``aapply_text_index``). None leaves the index as it is. The index is
+        built after the table is created: if that fails (a language the backend does not
+        have), the collection exists without it until a call with a valid language.
         """
         table = check_identifier(table)  # lowercase: names are case-insensitive
         check_dimension(vector_dimension)
