@@ -543,20 +543,20 @@ class AsyncPostgresDriver:
         sql = self.sql
 
         async def work(conn: psycopg.AsyncConnection[Any]) -> List[Sequence[Any]]:
-            row = await _text_row(conn, table)
+            row = await _text_row(conn, table, text)
             language = _text_language(row)
             if language is None:
                 raise TextIndexMissingError(table)
-            info = info_from_row(table, row[2:])
+            info = info_from_row(table, row[2:5])
             distance = None
             if query is not None:
                 check_dimension(info, query)
                 distance = info.distance
                 for setting in sql.search_settings(info.index, k, where is not None):
                     await conn.execute(setting)
-            statement, params = pg_text.search(sql, table, language, text, distance, where, k)
+            statement, params = pg_text.search(sql, table, row[5], distance, where, k)
             if query is not None:
-                params[2] = query
+                params[0] = query
             return await (await conn.execute(statement, params, binary=True)).fetchall()
 
         rows = await self._run(work, idempotent=True, table=table)
@@ -694,10 +694,10 @@ async def _catalog_row(conn: psycopg.AsyncConnection[Any], sql: PgSQL, table: st
     return await cur.fetchone()
 
 
-async def _text_row(conn: psycopg.AsyncConnection[Any], table: str) -> Sequence[Any]:
-    """The collection's pg_text.describe() row (CollectionNotFoundError without one)."""
+async def _text_row(conn: psycopg.AsyncConnection[Any], table: str, text: str = "") -> Sequence[Any]:
+    """The collection's pg_text.describe() row, with `text` as tsquery text (CollectionNotFoundError)."""
     row: Optional[Sequence[Any]] = await (
-        await conn.execute(pg_text.describe(), [quote_identifier(table), table])
+        await conn.execute(pg_text.describe(), [quote_identifier(table), text, table])
     ).fetchone()
     if row is None:
         raise CollectionNotFoundError(table)

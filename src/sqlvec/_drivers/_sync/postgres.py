@@ -539,20 +539,20 @@ class PostgresDriver:
         sql = self.sql
 
         def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
-            row = _text_row(conn, table)
+            row = _text_row(conn, table, text)
             language = _text_language(row)
             if language is None:
                 raise TextIndexMissingError(table)
-            info = info_from_row(table, row[2:])
+            info = info_from_row(table, row[2:5])
             distance = None
             if query is not None:
                 check_dimension(info, query)
                 distance = info.distance
                 for setting in sql.search_settings(info.index, k, where is not None):
                     conn.execute(setting)
-            statement, params = pg_text.search(sql, table, language, text, distance, where, k)
+            statement, params = pg_text.search(sql, table, row[5], distance, where, k)
             if query is not None:
-                params[2] = query
+                params[0] = query
             return conn.execute(statement, params, binary=True).fetchall()
 
         rows = self._run(work, idempotent=True, table=table)
@@ -690,10 +690,10 @@ def _catalog_row(conn: psycopg.Connection[Any], sql: PgSQL, table: str) -> Optio
     return cur.fetchone()
 
 
-def _text_row(conn: psycopg.Connection[Any], table: str) -> Sequence[Any]:
-    """The collection's pg_text.describe() row (CollectionNotFoundError without one)."""
+def _text_row(conn: psycopg.Connection[Any], table: str, text: str = "") -> Sequence[Any]:
+    """The collection's pg_text.describe() row, with `text` as tsquery text (CollectionNotFoundError)."""
     row: Optional[Sequence[Any]] = (
-        conn.execute(pg_text.describe(), [quote_identifier(table), table])
+        conn.execute(pg_text.describe(), [quote_identifier(table), text, table])
     ).fetchone()
     if row is None:
         raise CollectionNotFoundError(table)
