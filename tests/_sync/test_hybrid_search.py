@@ -20,6 +20,7 @@ from sqlvec.errors import (
     TextIndexMissingError,
     TextSearchUnsupportedError,
 )
+from sqlvec.fusion import MAX_QUERY_CHARS
 from sqlvec.pool import DatabaseError
 
 # Query vector [1, 0]; cosine distances grow from d1 to d4, so the vector order is
@@ -190,6 +191,14 @@ def test_words_the_parsers_keep_whole_are_found_by_themselves(engine: Engine, la
     store.add_embeddings(texts, [[1.0, 0.0]] * 4, ids=["url", "mail", "path", "version"])
     for text, id_ in zip(texts, ["url", "mail", "path", "version"]):
         assert id_ in _ids(store.keyword_search(text, k=4))
+
+
+def test_the_longest_query_with_thousands_of_words_runs(fruit: VectorStore) -> None:
+    words = " ".join(f"w{i}" for i in range(1500)) + " apple"  # 7,895 characters
+    query = (words + " " + "x" * MAX_QUERY_CHARS)[:MAX_QUERY_CHARS]
+    assert len(query) == MAX_QUERY_CHARS
+    assert _ids(fruit.keyword_search(query)) == ["d3", "d4"]
+    assert len(fruit.hybrid_search(query, k=4)) == 4
 
 
 # -- the index follows writes -------------------------------------------------------
