@@ -533,29 +533,35 @@ class PostgresDriver:
     ) -> Tuple[List[Hit], List[Hit]]:
         """Keyword hits and (with a query vector) the nearest rows, in one statement.
 
-        The collection is described afresh in the same transaction (no cache to go stale).
+        The collection is described afresh first (no cache to go stale). Both legs are one
+        statement, hence one snapshot; a transaction is opened only for a vector index's
+        SET LOCAL settings (two round trips otherwise).
         """
         self._check_text_search()
         sql = self.sql
 
         def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
             row = _text_row(conn, table, text)
-            language = _text_language(row)
-            if language is None:
+            if _text_language(row) is None:
                 raise TextIndexMissingError(table)
             info = info_from_row(table, row[2:5])
             distance = None
+            settings: List[str] = []
             if query is not None:
                 check_dimension(info, query)
                 distance = info.distance
-                for setting in sql.search_settings(info.index, k, where is not None):
-                    conn.execute(setting)
+                settings = sql.search_settings(info.index, k, where is not None)
             statement, params = pg_text.search(sql, table, row[5], distance, where, k)
             if query is not None:
                 params[0] = query
-            return conn.execute(statement, params, binary=True).fetchall()
+            if not settings:
+                return conn.execute(statement, params, binary=True).fetchall()
+            with conn.transaction():
+                for setting in settings:
+                    conn.execute(setting)
+                return conn.execute(statement, params, binary=True).fetchall()
 
-        rows = self._run(work, idempotent=True, table=table)
+        rows = self._run(work, idempotent=True, transaction=False, table=table)
         nearest = sorted((row for row in rows if row[0] == 0), key=lambda row: (row[4], row[1]))
         keyword = sorted((row for row in rows if row[0] == 1), key=lambda row: (-row[4], row[1]))
         return (
