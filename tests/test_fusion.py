@@ -45,6 +45,7 @@ def test_rrf_breaks_ties_by_id_and_stops_at_k() -> None:
         pytest.param("pre* ^start col:val", '"pre" OR "start" OR "col" OR "val"', id="prefix, caret, column go"),
         pytest.param("Apple APPLE apple", '"apple"', id="repeated words once"),
         pytest.param("café naïve 東京", '"café" OR "naïve" OR "東京"', id="non-ASCII words stay"),
+        pytest.param("state_of_art", '"state" OR "of" OR "art"', id="underscores separate words"),
         pytest.param("?! -- ()", None, id="no word: no query"),
     ],
 )

@@ -26,9 +26,9 @@ TOKENIZERS: Dict[str, str] = {
 
 _TRIGGERS = ("ai", "ad", "au")
 
-# unicode61 splits on everything but letters, digits and private-use characters; \w also
-# keeps "_", which FTS5 then splits again inside the quoted term: harmless.
-_TERM = re.compile(r"\w+")
+# Runs of letters and digits, as unicode61 splits text ("_" separates words too: inside
+# one quoted term it would make "a_b" the phrase "a b" instead of the words a OR b).
+_TERM = re.compile(r"[^\W_]+")
 
 
 def check_language(language: object) -> str:
