@@ -24,6 +24,8 @@ from .errors import (
     NonFiniteVectorError,
     SqlvecError,
     StoreClosedError,
+    TextIndexMissingError,
+    TextSearchUnsupportedError,
     UnknownDistanceError,
     UnknownFilterOperatorError,
 )
@@ -54,6 +56,8 @@ __all__ = [
     "NonFiniteVectorError",
     "SqlvecError",
     "StoreClosedError",
+    "TextIndexMissingError",
+    "TextSearchUnsupportedError",
     "UnknownDistanceError",
     "UnknownFilterOperatorError",
     "VectorStore",

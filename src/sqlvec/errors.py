@@ -78,6 +78,26 @@ class FilterLimitError(InvalidFilterError):
         self.limit = limit
 
 
+class TextIndexMissingError(SqlvecError, LookupError):
+    """Keyword or hybrid search on a collection that has no full-text index yet."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"collection {name!r} has no full-text index; build one with "
+            "store.apply_text_index(language) (async: aapply_text_index), or create the "
+            "collection with init_vectorstore_table(..., text_search=language)"
+        )
+        self.value = name
+
+
+class TextSearchUnsupportedError(SqlvecError, RuntimeError):
+    """The backend cannot run keyword search (CockroachDB; an SQLite built without FTS5)."""
+
+    def __init__(self, backend: str, reason: str) -> None:
+        super().__init__(f"keyword and hybrid search are not available on {backend}: {reason}")
+        self.value = backend
+
+
 class InvalidMetadataError(SqlvecError, ValueError):
     """Metadata that is not a JSON object of JSON-serialisable values."""
 

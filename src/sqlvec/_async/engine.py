@@ -7,7 +7,7 @@ from typing import Any, Optional, Type
 
 from .._drivers.base import AsyncDriver
 from .._drivers.sqlite import AsyncSQLiteDriver
-from ..errors import InvalidURLError
+from ..errors import InvalidArgumentError, InvalidURLError
 from ..identifiers import check_identifier
 from ..models import check_distance
 from ..rows import check_dimension
@@ -99,17 +99,31 @@ class AsyncEngine:
         vector_dimension: int,
         distance: str = "cosine",
         if_not_exists: bool = True,
+        text_search: Optional[str] = None,
     ) -> None:
         """Create a collection table for vectors of `vector_dimension` floats.
 
         distance is "cosine", "l2" or "inner_product"; search scores are distances (lower
         is closer). If the table exists: with if_not_exists its dimension and distance
         must match (CollectionMismatchError), without it raises CollectionExistsError.
+
+        text_search (a language such as "english") also builds the full-text index that
+        keyword and hybrid search need; an existing collection without one gets it built
+        now, one with another language raises CollectionMismatchError (rebuild it with
+        the store's ``aapply_text_index``). None leaves the index as it is. The index is
+        built after the table is created: if that fails (a language the backend does not
+        have), the collection exists without it until a call with a valid language.
         """
         table = check_identifier(table)  # lowercase: names are case-insensitive
         check_dimension(vector_dimension)
         check_distance(distance)
+        if text_search is not None and not isinstance(text_search, str):
+            raise InvalidArgumentError(f"text_search must be a language name, got {text_search!r}", text_search)
         await self._driver.init_table(table, dimension=vector_dimension, distance=distance, if_not_exists=if_not_exists)
+        if text_search is not None:
+            # A second transaction: if it fails, the collection exists without the index,
+            # keyword search says so (TextIndexMissingError) and calling this again builds it.
+            await self._driver.create_text_index(table, language=text_search, replace=False)
 
     async def adrop_table(self, table: str, *, if_exists: bool = True) -> None:
         """Drop a collection table with all its documents and its vector index."""

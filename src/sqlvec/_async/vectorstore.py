@@ -22,6 +22,14 @@ from ..documents import Document
 from ..embeddings import Embeddings
 from ..errors import InvalidArgumentError, StoreClosedError
 from ..filters import Filter, parse_filter
+from ..fusion import (
+    DEFAULT_KEYWORD_WEIGHT,
+    DEFAULT_RRF_K,
+    check_keyword_weight,
+    check_query_text,
+    check_rrf_k,
+    reciprocal_rank_fusion,
+)
 from ..identifiers import check_identifier
 from ..mmr import OFFLOAD_MMR_WORK, check_mmr_arguments, max_marginal_relevance
 from ..models import IndexSpec
@@ -425,6 +433,111 @@ class AsyncVectorStore:
             return []
         embedding = await self._embeddings.aembed_query(query)
         return await self.amax_marginal_relevance_search_by_vector(embedding, k, fetch_k, lambda_mult, filter)
+
+    # -- keyword and hybrid search ---------------------------------------------------
+
+    async def akeyword_search_with_score(
+        self,
+        query: str,
+        k: int = 4,
+        *,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Tuple[Document, float]]:
+        """The k documents whose text best matches any word of the query, with their
+        relevance (higher is better: SQLite's -bm25, PostgreSQL's ts_rank), best first.
+
+        Needs the collection's full-text index (TextIndexMissingError names how to build
+        it). The query is plain words: no operator or quote in it has a meaning.
+        """
+        self._check_open()
+        text = check_query_text(query)
+        check_count("k", k)
+        where: Optional[Filter] = parse_filter(filter)
+        if k == 0:
+            return []
+        _, keyword = await self._driver.text_search(self._table, text, None, k, where)
+        return keyword
+
+    async def akeyword_search(
+        self,
+        query: str,
+        k: int = 4,
+        *,
+        filter: Optional[Mapping[str, Any]] = None,
+    ) -> List[Document]:
+        """The documents of :meth:`akeyword_search_with_score`, best first."""
+        hits = await self.akeyword_search_with_score(query, k, filter=filter)
+        return [doc for doc, _ in hits]
+
+    async def ahybrid_search_with_score(
+        self,
+        query: str,
+        k: int = 4,
+        *,
+        filter: Optional[Mapping[str, Any]] = None,
+        fetch_k: int = 20,
+        keyword_weight: float = DEFAULT_KEYWORD_WEIGHT,
+        rrf_k: float = DEFAULT_RRF_K,
+    ) -> List[Tuple[Document, float]]:
+        """The k best documents by vector and keyword search fused, with their fused score
+        (higher is better), best first.
+
+        Each leg ranks its max(k, fetch_k) best candidates among the documents matching
+        the filter, in one snapshot; a document's score is
+        ``(1 - keyword_weight) / (rrf_k + vector_rank) + keyword_weight / (rrf_k + keyword_rank)``
+        (1-based ranks; a leg that did not find it adds nothing, and a score of 0 is left
+        out). keyword_weight 0 is the vector order, 1 the keyword order. Ties go by id.
+        Needs the collection's full-text index (TextIndexMissingError otherwise).
+        """
+        self._check_open()
+        text = check_query_text(query)
+        check_count("k", k)
+        check_positive("fetch_k", fetch_k)
+        weight = check_keyword_weight(keyword_weight)
+        constant = check_rrf_k(rrf_k)
+        where: Optional[Filter] = parse_filter(filter)  # a bad filter fails before the query is embedded
+        if k == 0:
+            return []
+        embedding = as_vector(await self._embeddings.aembed_query(text))
+        nearest, keyword = await self._driver.text_search(self._table, text, embedding, max(k, fetch_k), where)
+        return reciprocal_rank_fusion(nearest, keyword, k, weight, constant)
+
+    async def ahybrid_search(
+        self,
+        query: str,
+        k: int = 4,
+        *,
+        filter: Optional[Mapping[str, Any]] = None,
+        fetch_k: int = 20,
+        keyword_weight: float = DEFAULT_KEYWORD_WEIGHT,
+        rrf_k: float = DEFAULT_RRF_K,
+    ) -> List[Document]:
+        """The documents of :meth:`ahybrid_search_with_score`, best first."""
+        hits = await self.ahybrid_search_with_score(
+            query, k, filter=filter, fetch_k=fetch_k, keyword_weight=keyword_weight, rrf_k=rrf_k
+        )
+        return [doc for doc, _ in hits]
+
+    async def aapply_text_index(self, language: str = "english") -> None:
+        """Build (or rebuild for another language) the full-text index of keyword and hybrid
+        search; later writes keep it up to date in their own transaction.
+
+        Languages: any PostgreSQL text search configuration ("english", "simple",
+        "german" ...); on SQLite "english" (Porter stemmer) or "simple" (no stemming).
+        Building reads every document once; on PostgreSQL it also rewrites the table.
+        """
+        self._check_open()
+        await self._driver.create_text_index(self._table, language=language, replace=True)
+
+    async def atext_index_language(self) -> Optional[str]:
+        """The language of the collection's full-text index, or None if it has none."""
+        self._check_open()
+        return await self._driver.text_index(self._table)
+
+    async def adrop_text_index(self) -> None:
+        """Drop the full-text index, if any: keyword and hybrid search then raise TextIndexMissingError."""
+        self._check_open()
+        await self._driver.drop_text_index(self._table)
 
     # -- vector index ----------------------------------------------------------------
 

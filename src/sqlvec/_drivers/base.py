@@ -41,6 +41,11 @@ Contract shared by every backend
   in it, later batches by row key in their own reads: a document deleted since the ranking
   is skipped, and after any write a document is yielded only if its current embedding
   still has the ranked distance (to float precision).
+- Full-text index (optional per collection, for `text_search`): kept in step with every
+  write inside the writing transaction (SQLite: FTS5 and triggers, `sqlite_fts.py`;
+  PostgreSQL: a generated tsvector column, `pg_text.py`). The query text is never parsed as
+  query syntax; a row matches if it holds any of the query's words. Keyword scores are
+  relevances, higher is better.
 - Closing: after `close()`, every method raises `EngineClosedError`; `close()` is
   idempotent.
 - Concurrency: the sync driver is safe to share between threads and the async driver
@@ -146,6 +151,30 @@ class AsyncDriver(Protocol):
         """The hits `search` would return, nearest first, read `batch_size` at a time (see Streaming)."""
         ...
 
+    async def text_search(
+        self, table: str, text: str, query: Optional[Float32Array], k: int, where: Optional[Filter]
+    ) -> Tuple[List[Hit], List[Hit]]:
+        """(nearest, keyword): the `search` hits for `query` (empty if None) and the k rows
+        whose text best matches any word of `text`, most relevant first, with a relevance
+        score (higher is better), both among rows matching `where` and read in one snapshot.
+        TextIndexMissingError if the collection has no full-text index."""
+        ...
+
+    async def text_index(self, table: str) -> Optional[str]:
+        """The language of the collection's full-text index, or None."""
+        ...
+
+    async def create_text_index(self, table: str, *, language: str, replace: bool) -> None:
+        """Build the full-text index for `language` and keep it in step with every write.
+
+        Nothing happens if it exists for that language; for another one it is rebuilt if
+        `replace`, else CollectionMismatchError."""
+        ...
+
+    async def drop_text_index(self, table: str) -> None:
+        """Drop the full-text index, if any."""
+        ...
+
     async def create_index(self, table: str, spec: IndexSpec) -> None:
         """Build (or rebuild) an approximate vector index for the collection, or raise
         MissingExtraError naming the extra that provides it."""
@@ -222,6 +251,24 @@ class Driver(Protocol):
         self, table: str, query: Float32Array, k: int, where: Optional[Filter], batch_size: int
     ) -> Generator[Hit, None, None]:
         """See AsyncDriver.search_stream."""
+        ...
+
+    def text_search(
+        self, table: str, text: str, query: Optional[Float32Array], k: int, where: Optional[Filter]
+    ) -> Tuple[List[Hit], List[Hit]]:
+        """See AsyncDriver.text_search."""
+        ...
+
+    def text_index(self, table: str) -> Optional[str]:
+        """See AsyncDriver.text_index."""
+        ...
+
+    def create_text_index(self, table: str, *, language: str, replace: bool) -> None:
+        """See AsyncDriver.create_text_index."""
+        ...
+
+    def drop_text_index(self, table: str) -> None:
+        """See AsyncDriver.drop_text_index."""
         ...
 
     def create_index(self, table: str, spec: IndexSpec) -> None:

@@ -52,6 +52,8 @@ from ..errors import (
     DimensionMismatchError,
     EngineClosedError,
     InvalidMetadataError,
+    TextIndexMissingError,
+    TextSearchUnsupportedError,
 )
 from ..filters import Filter, compile_sqlite
 from ..identifiers import check_identifier, quote_identifier
@@ -59,6 +61,7 @@ from ..models import Batch, CollectionInfo, Float32Array, IndexSpec, Int64Array,
 from ..pool import DatabaseError, DatabaseLockedError
 from ..urls import DatabaseURL
 from ..vectors import ExactIndex, from_blobs, to_blob
+from . import sqlite_fts
 from .base import Hit, HitsWithVectors
 
 T = TypeVar("T")
@@ -274,6 +277,8 @@ class _SQLiteCore:
             if not found and not if_exists:
                 raise CollectionNotFoundError(table)
             conn.execute(f"DROP TABLE IF EXISTS {quote_identifier(table)}")
+            for statement in sqlite_fts.drop(table):
+                conn.execute(statement)
         self._caches.pop(table.lower(), None)
 
     def collection_info(self, table: str) -> CollectionInfo:
@@ -536,6 +541,77 @@ class _SQLiteCore:
                 del rows[int(key)]
         return self._hits(rows, keys, scores)
 
+    # -- full-text index and keyword search ----------------------------------------
+
+    def _text_language(self, conn: sqlite3.Connection, table: str) -> Optional[str]:
+        """The language of the table's full-text index, None without one (or a partial one)."""
+        rows = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE (type = 'table' AND name = ?) "
+            "OR (type = 'trigger' AND tbl_name = ?)",
+            (f"sqlvec_fts_{table}", table),
+        ).fetchall()
+        names = {row[1] for row in rows if row[0] == "trigger"}
+        create = [row[2] for row in rows if row[0] == "table"]
+        # An index left behind by a drop without its triggers does not follow the table.
+        if not create or not names.issuperset(sqlite_fts.trigger_names(table)):
+            return None
+        return sqlite_fts.language_of(create[0])
+
+    def text_index(self, table: str) -> Optional[str]:
+        with self._transaction(write=False) as conn:
+            self._registered(conn, table)
+            return self._text_language(conn, table)
+
+    def create_text_index(self, table: str, language: str, replace: bool) -> None:
+        sqlite_fts.check_language(language)
+        with self._transaction(write=True) as conn:
+            self._registered(conn, table)
+            current = self._text_language(conn, table)
+            if current == language:
+                return
+            if current is not None and not replace:
+                raise CollectionMismatchError(table, "text_search", current, language)
+            try:
+                for statement in [*sqlite_fts.drop(table), *sqlite_fts.create(table, language)]:
+                    conn.execute(statement)
+            except sqlite3.OperationalError as exc:
+                if "fts5" in str(exc):
+                    raise TextSearchUnsupportedError("SQLite", f"this sqlite3 has no FTS5 ({exc})") from None
+                raise
+
+    def drop_text_index(self, table: str) -> None:
+        with self._transaction(write=True) as conn:
+            self._registered(conn, table)
+            for statement in sqlite_fts.drop(table):
+                conn.execute(statement)
+
+    def text_search(
+        self, table: str, text: str, query: Optional[Float32Array], k: int, where: Optional[Filter]
+    ) -> Tuple[List[Hit], List[Hit]]:
+        """The k nearest rows (if query is given) and the k best keyword hits, in one read."""
+        with self._transaction(write=False) as conn:
+            self._registered(conn, table)
+            if self._text_language(conn, table) is None:
+                raise TextIndexMissingError(table)
+            nearest: List[Hit] = []
+            if query is not None:
+                _, keys, scores = self._rank(conn, table, query, k, where)
+                nearest = self._hits(self._rows_by_seq(conn, table, keys), keys, scores)
+            match = sqlite_fts.match_query(text)
+            if match is None:
+                return nearest, []
+            where_sql, params = compile_sqlite(where, column="t.metadata")
+            # bm25() is lower for better matches; the score handed out is higher-is-better.
+            fts = sqlite_fts.fts_name(table)  # MATCH and bm25() need its name, not an alias
+            with self._table_errors(table):
+                rows = conn.execute(
+                    f"SELECT t.id, t.content, t.metadata, -bm25({fts}) FROM {fts} "
+                    f"JOIN {quote_identifier(table)} AS t ON t.seq = {fts}.rowid "
+                    f"WHERE {fts} MATCH ? AND {where_sql} ORDER BY bm25({fts}), t.id LIMIT ?",
+                    [match, *params, k],
+                ).fetchall()
+        return nearest, [(self._document(row[:3]), float(row[3])) for row in rows]
+
     # -- vector index ----------------------------------------------------------------
 
     def create_index(self, table: str, spec: IndexSpec) -> None:
@@ -644,6 +720,20 @@ class SQLiteDriver:
         yield from hits
         for start in range(batch_size, len(ranking), batch_size):
             yield from self._run(self._core.search_next, table, query, ranking, start, start + batch_size)
+
+    def text_search(
+        self, table: str, text: str, query: Optional[Float32Array], k: int, where: Optional[Filter]
+    ) -> Tuple[List[Hit], List[Hit]]:
+        return self._run(self._core.text_search, table, text, query, k, where)
+
+    def text_index(self, table: str) -> Optional[str]:
+        return self._run(self._core.text_index, table)
+
+    def create_text_index(self, table: str, *, language: str, replace: bool) -> None:
+        self._run(self._core.create_text_index, table, language, replace)
+
+    def drop_text_index(self, table: str) -> None:
+        self._run(self._core.drop_text_index, table)
 
     def create_index(self, table: str, spec: IndexSpec) -> None:
         self._run(self._core.create_index, table, spec)
@@ -829,6 +919,20 @@ class AsyncSQLiteDriver:
         for start in range(batch_size, len(ranking), batch_size):
             for hit in await self._submit(self._core.search_next, table, query, ranking, start, start + batch_size):
                 yield hit
+
+    async def text_search(
+        self, table: str, text: str, query: Optional[Float32Array], k: int, where: Optional[Filter]
+    ) -> Tuple[List[Hit], List[Hit]]:
+        return await self._submit(self._core.text_search, table, text, query, k, where)
+
+    async def text_index(self, table: str) -> Optional[str]:
+        return await self._submit(self._core.text_index, table)
+
+    async def create_text_index(self, table: str, *, language: str, replace: bool) -> None:
+        await self._submit(self._core.create_text_index, table, language, replace)
+
+    async def drop_text_index(self, table: str) -> None:
+        await self._submit(self._core.drop_text_index, table)
 
     async def create_index(self, table: str, spec: IndexSpec) -> None:
         await self._submit(self._core.create_index, table, spec)

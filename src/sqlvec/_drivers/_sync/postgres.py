@@ -64,12 +64,21 @@ import psycopg_pool
 from psycopg.types import TypeInfo
 
 from ...documents import Document
-from ...errors import CollectionExistsError, CollectionNotFoundError, EngineClosedError
+from ...errors import (
+    CollectionExistsError,
+    CollectionMismatchError,
+    CollectionNotFoundError,
+    EngineClosedError,
+    InvalidArgumentError,
+    TextIndexMissingError,
+    TextSearchUnsupportedError,
+)
 from ...filters import Filter
 from ...identifiers import quote_identifier
 from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
+from .. import pg_text
 from ..base import Hit, HitsWithVectors
 from ..pg_checkout import Checkout
 from ..pg_deadline import Deadline
@@ -509,6 +518,98 @@ class PostgresDriver:
         # Settings need a transaction for SET LOCAL; a lone SELECT does not.
         return self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
+    # -- full-text index and keyword search (pg_text) ----------------------------------
+
+    def _check_text_search(self) -> None:
+        if self.sql.cockroach:
+            raise TextSearchUnsupportedError("CockroachDB", "sqlvec's full-text index is built for PostgreSQL only")
+
+    def text_index(self, table: str) -> Optional[str]:
+        """The language of the collection's full-text index, or None."""
+        self._check_text_search()
+
+        def work(conn: psycopg.Connection[Any]) -> Optional[str]:
+            return _text_language(_text_row(conn, table))
+
+        return self._run(work, idempotent=True, transaction=False, table=table)
+
+    def create_text_index(self, table: str, *, language: str, replace: bool) -> None:
+        """Add the generated tsvector column and its GIN index (rewrites the table)."""
+        self._check_text_search()
+        pg_text.check_language(language)
+        sql = self.sql
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            _lock_catalog(conn, sql)
+            current = _text_language(_text_row(conn, table))
+            if current == language:
+                return
+            if current is not None and not replace:
+                raise CollectionMismatchError(table, "text_search", current, language)
+            if conn.execute(pg_text.language_exists(), [language]).fetchone() is None:
+                raise InvalidArgumentError(f"no PostgreSQL text search configuration {language!r}", language)
+            conn.execute("SET LOCAL statement_timeout = 0")
+            for statement in pg_text.create(table, language):
+                conn.execute(statement)
+            conn.execute(pg_text.record(), [language, table])
+
+        self._run(work, idempotent=True, table=table, deadline=None)
+
+    def drop_text_index(self, table: str) -> None:
+        """Drop the tsvector column and its index."""
+        self._check_text_search()
+        sql = self.sql
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            _lock_catalog(conn, sql)
+            _text_row(conn, table)
+            for statement in pg_text.drop(table):
+                conn.execute(statement)
+            conn.execute(pg_text.record(), [None, table])
+
+        self._run(work, idempotent=True, table=table, deadline=None)
+
+    def text_search(
+        self, table: str, text: str, query: Optional[Float32Array], k: int, where: Optional[Filter]
+    ) -> Tuple[List[Hit], List[Hit]]:
+        """Keyword hits and (with a query vector) the nearest rows, in one statement.
+
+        The collection is described afresh first (no cache to go stale). Both legs are one
+        statement, hence one snapshot; a transaction is opened only for a vector index's
+        SET LOCAL settings (two round trips otherwise).
+        """
+        self._check_text_search()
+        sql = self.sql
+
+        def work(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
+            row = _text_row(conn, table, text)
+            if _text_language(row) is None:
+                raise TextIndexMissingError(table)
+            info = info_from_row(table, row[2:5])
+            distance = None
+            settings: List[str] = []
+            if query is not None:
+                check_dimension(info, query)
+                distance = info.distance
+                settings = sql.search_settings(info.index, k, where is not None)
+            statement, params = pg_text.search(sql, table, row[5], distance, where, k)
+            if query is not None:
+                params[0] = query
+            if not settings:
+                return conn.execute(statement, params, binary=True).fetchall()
+            with conn.transaction():
+                for setting in settings:
+                    conn.execute(setting)
+                return conn.execute(statement, params, binary=True).fetchall()
+
+        rows = self._run(work, idempotent=True, transaction=False, table=table)
+        nearest = sorted((row for row in rows if row[0] == 0), key=lambda row: (row[4], row[1]))
+        keyword = sorted((row for row in rows if row[0] == 1), key=lambda row: (-row[4], row[1]))
+        return (
+            [(row_document(row[1:]), float(row[4])) for row in nearest],
+            [(row_document(row[1:]), float(row[4])) for row in keyword],
+        )
+
     def create_index(self, table: str, spec: IndexSpec) -> None:
         """(Re)build the vector index; no request timeout applies to the build."""
         info = self._collection(table)
@@ -654,6 +755,21 @@ def _catalog_row(conn: psycopg.Connection[Any], sql: PgSQL, table: str) -> Optio
     """The collection's catalog row (dimension, distance, index, table OID), or None."""
     cur = conn.execute(sql.collection_info(), [quote_identifier(table), table])
     return cur.fetchone()
+
+
+def _text_row(conn: psycopg.Connection[Any], table: str, text: str = "") -> Sequence[Any]:
+    """The collection's pg_text.describe() row, with `text` as tsquery text (CollectionNotFoundError)."""
+    row: Optional[Sequence[Any]] = (
+        conn.execute(pg_text.describe(), [quote_identifier(table), text, table])
+    ).fetchone()
+    if row is None:
+        raise CollectionNotFoundError(table)
+    return row
+
+
+def _text_language(row: Sequence[Any]) -> Optional[str]:
+    """The recorded language, if the column it describes exists too."""
+    return str(row[0]) if row[0] is not None and row[1] else None
 
 
 # This file was generated by unawait from the source below; do not edit it.
