@@ -16,6 +16,7 @@ SCRIPTS = {
     "sqlite": ("sqlite", []),
     "postgres": ("postgres", []),
     "langchain": ("langchain", []),
+    "hybrid": ("hybrid", []),
 }
 BENCHES = tuple(SCRIPTS)
 

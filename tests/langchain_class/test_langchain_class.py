@@ -15,7 +15,7 @@ import pytest_asyncio
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from sqlvec import AsyncEngine, Engine, HashEmbedding, InvalidArgumentError, StoreClosedError
+from sqlvec import AsyncEngine, Engine, HashEmbedding, InvalidArgumentError, StoreClosedError, TextIndexMissingError
 from sqlvec.langchain import SqlvecVectorStore
 
 #: Hand-picked unit vectors, so that every distance and relevance can be checked by hand.
@@ -320,3 +320,27 @@ async def test_max_marginal_relevance_through_both_halves_and_the_retriever(engi
     finally:
         store.close()
         await store.aclose()
+
+
+@pytest.mark.asyncio
+async def test_hybrid_search_through_both_halves(lc_store: SqlvecVectorStore) -> None:
+    """Hybrid search reaches the core store's fused ranking; keyword_weight=1 keeps the keyword order alone."""
+    lc_store.add_texts(
+        ["the cat sat on the mat", "a dog ran in the park", "a dog and a cat"],
+        [{"kind": "cat"}, {"kind": "dog"}, {"kind": "both"}],
+        ids=["mat", "park", "both"],
+    )
+    with pytest.raises(TextIndexMissingError, match="apply_text_index"):
+        lc_store.hybrid_search("dog")
+    await lc_store.aapply_text_index("simple")
+    # Only the two texts with "dog" match the keyword leg; with weight 1 the vector leg adds nothing.
+    only_keyword = lc_store.hybrid_search("dog", k=3, keyword_weight=1.0)
+    assert sorted(d.id for d in only_keyword) == ["both", "park"]
+    assert [d.id for d in await lc_store.ahybrid_search("dog", k=3, keyword_weight=1.0, filter={"kind": "dog"})] == [
+        "park"
+    ]
+    scored = await lc_store.ahybrid_search_with_score("dog", k=3)
+    assert len(scored) == 3 and all(score > 0 for _, score in scored)
+    assert [score for _, score in scored] == sorted((score for _, score in scored), reverse=True)
+    with pytest.raises(InvalidArgumentError, match="filters"):
+        lc_store.hybrid_search("dog", filters={"kind": "dog"})

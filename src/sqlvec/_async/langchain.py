@@ -8,6 +8,7 @@ from langchain_core.documents import Document
 
 from ..embeddings import Embeddings
 from ..errors import InvalidArgumentError
+from ..fusion import DEFAULT_KEYWORD_WEIGHT, DEFAULT_RRF_K
 from ..langchain_shared import (
     LangChainShared,
     coerce_ids,
@@ -142,6 +143,44 @@ class AsyncLangChainMethods(LangChainShared):
             query, k, mmr_fetch_k(k, fetch_k), lambda_mult, where
         )
         return [to_langchain(doc) for doc in found]
+
+    async def ahybrid_search_with_score(
+        self,
+        query: str,
+        k: int = 4,
+        *,
+        fetch_k: int = 20,
+        keyword_weight: float = DEFAULT_KEYWORD_WEIGHT,
+        rrf_k: float = DEFAULT_RRF_K,
+        **kwargs: Any,
+    ) -> List[Tuple[Document, float]]:
+        """The k best documents by vector and keyword search fused (reciprocal rank fusion, higher is
+        better); `filter=` narrows both. Needs the collection's full-text index (apply_text_index)."""
+        where = search_filter(kwargs)
+        hits = await self._aopen().ahybrid_search_with_score(
+            query, k, filter=where, fetch_k=fetch_k, keyword_weight=keyword_weight, rrf_k=rrf_k
+        )
+        return [(to_langchain(doc), score) for doc, score in hits]
+
+    async def ahybrid_search(
+        self,
+        query: str,
+        k: int = 4,
+        *,
+        fetch_k: int = 20,
+        keyword_weight: float = DEFAULT_KEYWORD_WEIGHT,
+        rrf_k: float = DEFAULT_RRF_K,
+        **kwargs: Any,
+    ) -> List[Document]:
+        """The documents of :meth:`ahybrid_search_with_score`, best first."""
+        hits = await self.ahybrid_search_with_score(
+            query, k, fetch_k=fetch_k, keyword_weight=keyword_weight, rrf_k=rrf_k, **kwargs
+        )
+        return [doc for doc, _ in hits]
+
+    async def aapply_text_index(self, language: str = "english") -> None:
+        """Build (or rebuild for another language) the full-text index hybrid search needs."""
+        await self._aopen().aapply_text_index(language)
 
     async def _asimilarity_search_with_relevance_scores(
         self, query: str, k: int = 4, **kwargs: Any
