@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pgvector import Vector
 
-from sqlvec._drivers.pg_common import row_hits_with_vectors
+from sqlvec._drivers.pg_common import CLIENT_GRACE, row_hits_with_vectors
 from sqlvec._drivers.pgsql import OPCLASSES, PgSQL, ivfflat_lists, ivfflat_probes
 from sqlvec._drivers.postgres import PostgresSettings
 from sqlvec.errors import InvalidArgumentError, InvalidIdentifierError, InvalidURLError
@@ -190,7 +190,7 @@ def test_statement_timeout_is_added_to_the_users_options() -> None:
     kwargs = settings.connect_kwargs()
     assert kwargs["options"] == "-c x=y -c statement_timeout=1500"
     assert kwargs["autocommit"] is True and kwargs["application_name"] == "sqlvec"
-    assert settings.client_deadline() == pytest.approx(2.5)
+    assert settings.client_deadline() == pytest.approx(1.5 + CLIENT_GRACE)
 
 
 @pytest.mark.parametrize("url", ["mysql://x", "postgresql://h/db?max_size=lots", "postgresql://h/db?retry_attempts=x"])
