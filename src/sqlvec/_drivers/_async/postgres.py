@@ -71,6 +71,7 @@ from ...retry import RetryPolicy, session_lost
 from ..base import Hit
 from ..pg_deadline import AsyncDeadline
 from ..pgsql import PgSQL, spec_to_json
+from .pg_pool import AsyncReconnectingPool
 
 T = TypeVar("T")
 
@@ -135,7 +136,7 @@ class AsyncPostgresDriver:
                 raise translate(exc, self.settings, None, False) from exc
             config = self.settings.pool
             pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]
-            pool = psycopg_pool.AsyncConnectionPool(
+            pool = AsyncReconnectingPool(
                 self.settings.conninfo,
                 kwargs=self.settings.connect_kwargs(),
                 min_size=config.min_size,
@@ -167,10 +168,19 @@ class AsyncPostgresDriver:
     async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
         register_adapters(conn, self._vector_info)
 
-    @staticmethod
-    async def _check(conn: psycopg.AsyncConnection[Any]) -> None:
-        if not quiet_socket(conn):
+    async def _check(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if quiet_socket(conn):
+            return
+        try:
             await psycopg_pool.AsyncConnectionPool.check_connection(conn)
+        except Exception:
+            # A server that went away took every idle connection with it. psycopg_pool checks
+            # them one per getconn() wait, sleeping 1 s, 2 s, 4 s ... between two dead ones;
+            # sweeping them all now (each replaced at once) spares the caller those waits.
+            pool = self._pool
+            if pool is not None:
+                await pool.check()
+            raise
 
     async def close(self) -> None:
         """Close the pool (and end the sync driver's watchdog thread); idempotent."""

@@ -73,6 +73,7 @@ from ...retry import RetryPolicy, session_lost
 from ..base import Hit
 from ..pg_deadline import Deadline
 from ..pgsql import PgSQL, spec_to_json
+from .pg_pool import ReconnectingPool
 
 T = TypeVar("T")
 
@@ -131,7 +132,7 @@ class PostgresDriver:
                 raise translate(exc, self.settings, None, False) from exc
             config = self.settings.pool
             pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]]
-            pool = psycopg_pool.ConnectionPool(
+            pool = ReconnectingPool(
                 self.settings.conninfo,
                 kwargs=self.settings.connect_kwargs(),
                 min_size=config.min_size,
@@ -163,10 +164,19 @@ class PostgresDriver:
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         register_adapters(conn, self._vector_info)
 
-    @staticmethod
-    def _check(conn: psycopg.Connection[Any]) -> None:
-        if not quiet_socket(conn):
+    def _check(self, conn: psycopg.Connection[Any]) -> None:
+        if quiet_socket(conn):
+            return
+        try:
             psycopg_pool.ConnectionPool.check_connection(conn)
+        except Exception:
+            # A server that went away took every idle connection with it. psycopg_pool checks
+            # them one per getconn() wait, sleeping 1 s, 2 s, 4 s ... between two dead ones;
+            # sweeping them all now (each replaced at once) spares the caller those waits.
+            pool = self._pool
+            if pool is not None:
+                pool.check()
+            raise
 
     def close(self) -> None:
         """Close the pool (and end the sync driver's watchdog thread); idempotent."""
