@@ -77,6 +77,11 @@ from .pg_pool import ReconnectingPool
 
 T = TypeVar("T")
 
+#: Pipeline mode needs libpq >= 14 (psycopg's binary package bundles one); without it an indexed
+#: search runs its statements one round trip each.
+_PIPELINE = psycopg.Pipeline.is_supported()
+_IN_ERROR = psycopg.pq.TransactionStatus.INERROR
+
 
 class PostgresDriver:
     """The PostgreSQL / CockroachDB driver, safe to share between tasks (the sync twin: threads)."""
@@ -475,6 +480,29 @@ class PostgresDriver:
             cur = conn.execute(statement, params, binary=True)
             return cur.fetchall()
 
+        def pipelined(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
+            # SET LOCAL needs a transaction, which run one statement at a time costs four
+            # round trips (BEGIN, SET LOCAL, SELECT, COMMIT). In a pipeline they leave together
+            # and their results come back together: one round trip, and the settings still end
+            # with the transaction, so no other user of the pooled connection sees them.
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    for setting in settings:
+                        conn.execute(setting)
+                    cur = conn.execute(statement, params, binary=True)
+                    conn.execute("COMMIT")
+            except psycopg.Error:
+                # A failed statement made the server skip the rest, COMMIT included: the
+                # transaction is left aborted, and is ended here rather than by the pool.
+                if conn.info.transaction_status == _IN_ERROR:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute("ROLLBACK")
+                raise
+            return cur.fetchall()
+
+        if settings and _PIPELINE:
+            return self._run(pipelined, idempotent=True, transaction=False, table=table)
         # Settings need a transaction for SET LOCAL; a lone SELECT does not.
         return self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
