@@ -79,6 +79,7 @@ T = TypeVar("T")
 #: search runs its statements one round trip each.
 _PIPELINE = psycopg.Pipeline.is_supported()
 _IN_ERROR = psycopg.pq.TransactionStatus.INERROR
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 
 
 class AsyncPostgresDriver:
@@ -287,8 +288,11 @@ class AsyncPostgresDriver:
         own_context: bool = False,
     ) -> T:
         if own_context:
-            async with conn:
-                return await self._attempt(conn, work, transaction)
+            try:
+                async with conn:
+                    return await self._attempt(conn, work, transaction)
+            finally:
+                await _reset_session(conn)
         if not transaction:
             return await work(conn)
         async with conn.transaction():
@@ -621,6 +625,20 @@ class AsyncPostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             await stream.aclose()
+
+
+async def _reset_session(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Undo what the caller's own work set for the session (`SET`, not `SET LOCAL`) before the pool takes it back.
+
+    RESET ALL returns every setting to its value at connection start, the startup options
+    included (statement_timeout stays the engine's). One round trip, paid by `run()` only:
+    sqlvec's own requests use SET LOCAL. A connection left broken or mid-transaction is the
+    pool's to clean or replace.
+    """
+    if conn.closed or conn.info.transaction_status != _IDLE:
+        return
+    with contextlib.suppress(psycopg.Error):
+        await conn.execute("RESET ALL")
 
 
 async def _lock_catalog(conn: psycopg.AsyncConnection[Any], sql: PgSQL) -> None:

@@ -81,6 +81,7 @@ T = TypeVar("T")
 #: search runs its statements one round trip each.
 _PIPELINE = psycopg.Pipeline.is_supported()
 _IN_ERROR = psycopg.pq.TransactionStatus.INERROR
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 
 
 class PostgresDriver:
@@ -283,8 +284,11 @@ class PostgresDriver:
         own_context: bool = False,
     ) -> T:
         if own_context:
-            with conn:
-                return self._attempt(conn, work, transaction)
+            try:
+                with conn:
+                    return self._attempt(conn, work, transaction)
+            finally:
+                _reset_session(conn)
         if not transaction:
             return work(conn)
         with conn.transaction():
@@ -617,6 +621,20 @@ class PostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             stream.close()
+
+
+def _reset_session(conn: psycopg.Connection[Any]) -> None:
+    """Undo what the caller's own work set for the session (`SET`, not `SET LOCAL`) before the pool takes it back.
+
+    RESET ALL returns every setting to its value at connection start, the startup options
+    included (statement_timeout stays the engine's). One round trip, paid by `run()` only:
+    sqlvec's own requests use SET LOCAL. A connection left broken or mid-transaction is the
+    pool's to clean or replace.
+    """
+    if conn.closed or conn.info.transaction_status != _IDLE:
+        return
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("RESET ALL")
 
 
 def _lock_catalog(conn: psycopg.Connection[Any], sql: PgSQL) -> None:
