@@ -64,6 +64,9 @@ class AsyncDeadline:
     async def aclose(self) -> None:
         """Nothing to stop: the event loop does the watching."""
 
+    def abandon(self) -> None:
+        """Nothing to stop (the driver was dropped without closing)."""
+
 
 class Deadline:
     """Bounds a blocking call on a connection with a watchdog thread (see the module docstring)."""
@@ -96,6 +99,10 @@ class Deadline:
 
     def close(self) -> None:
         """Stop the watchdog thread (the driver closed)."""
+        self._watchdog.stop()
+
+    def abandon(self) -> None:
+        """Stop the watchdog thread (the driver was dropped without closing: called by its finalizer)."""
         self._watchdog.stop()
 
 

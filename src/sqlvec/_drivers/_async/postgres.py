@@ -33,6 +33,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import warnings
+import weakref
 from typing import Any, AsyncGenerator, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 # pg_common first: without the `postgres` extra it raises MissingExtraError, which names it.
@@ -45,8 +47,6 @@ from ..pg_common import (
     failure_of,
     info_from_row,
     oid_from_row,
-    quiet_socket,
-    register_adapters,
     row_document,
     row_hits,
     stale,
@@ -105,6 +105,7 @@ class AsyncPostgresDriver:
         self._deadline = AsyncDeadline()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
+        self._finalizer: Optional[weakref.finalize[..., AsyncPostgresDriver]] = None
 
     @classmethod
     def from_url(
@@ -150,13 +151,18 @@ class AsyncPostgresDriver:
                 timeout=config.acquire_timeout,
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
-                configure=self._configure,
-                check=self._check if config.health_check else None,
+                # The pool's callbacks hold the vector type, not the driver: a driver dropped
+                # unclosed is then collected (and its finalizer runs) while the pool still works.
+                vector_info=self._vector_info,
+                health_check=config.health_check,
                 name="sqlvec",
                 open=False,
             )
             await pool.open(wait=False)
             self._pool = pool
+            # Dropped without close(): warn, stop the watchdog thread and (sync) the pool's threads.
+            # The pool's callbacks do not hold the driver, so a dropped driver is collected.
+            self._finalizer = weakref.finalize(self, _abandoned, self._deadline, self.settings.dialect, pool)
 
     async def _bootstrap(self) -> None:
         kwargs = self.settings.connect_kwargs()
@@ -171,26 +177,11 @@ class AsyncPostgresDriver:
                     await conn.execute(statement)
             self._vector_info = await TypeInfo.fetch(conn, "vector")
 
-    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        register_adapters(conn, self._vector_info)
-
-    async def _check(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        if quiet_socket(conn):
-            return
-        try:
-            await psycopg_pool.AsyncConnectionPool.check_connection(conn)
-        except Exception:
-            # A server that went away took every idle connection with it. psycopg_pool checks
-            # them one per getconn() wait, sleeping 1 s, 2 s, 4 s ... between two dead ones;
-            # sweeping them all now (each replaced at once) spares the caller those waits.
-            pool = self._pool
-            if pool is not None:
-                await pool.check()
-            raise
-
     async def close(self) -> None:
         """Close the pool (and end the sync driver's watchdog thread); idempotent."""
         self._closed = True
+        if self._finalizer is not None:
+            self._finalizer.detach()
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
@@ -625,6 +616,28 @@ class AsyncPostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             await stream.aclose()
+
+
+def _abandoned(
+    deadline: AsyncDeadline,
+    dialect: str,
+    pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]],
+) -> None:
+    """The driver was garbage collected without close(): say so and stop what would outlive it."""
+    warnings.warn(
+        f"unclosed sqlvec {dialect} engine: call close() / aclose() or use `with` / `async with`",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    deadline.abandon()
+    if True:  # ASYNC
+        # The async pool's workers are tasks of the event loop, not threads: closing it needs
+        # the loop, which a finalizer cannot wait for. Its connections close with the loop.
+        pass
+    else:
+        # The sync pool's scheduler and worker threads would outlive the driver.
+        with contextlib.suppress(Exception):
+            pool.close(timeout=1.0)
 
 
 async def _reset_session(conn: psycopg.AsyncConnection[Any]) -> None:

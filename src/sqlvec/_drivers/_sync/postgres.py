@@ -35,6 +35,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import warnings
+import weakref
 from typing import Any, Callable, Dict, Generator, List, Optional, Sequence, Tuple, TypeVar
 
 # pg_common first: without the `postgres` extra it raises MissingExtraError, which names it.
@@ -47,8 +49,6 @@ from ..pg_common import (
     failure_of,
     info_from_row,
     oid_from_row,
-    quiet_socket,
-    register_adapters,
     row_document,
     row_hits,
     stale,
@@ -103,6 +103,7 @@ class PostgresDriver:
         self._deadline = Deadline()
         #: How many times a transaction was run again (for tests and monitoring).
         self.retries = 0
+        self._finalizer: Optional[weakref.finalize[..., PostgresDriver]] = None
 
     @classmethod
     def from_url(
@@ -146,13 +147,18 @@ class PostgresDriver:
                 timeout=config.acquire_timeout,
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
-                configure=self._configure,
-                check=self._check if config.health_check else None,
+                # The pool's callbacks hold the vector type, not the driver: a driver dropped
+                # unclosed is then collected (and its finalizer runs) while the pool still works.
+                vector_info=self._vector_info,
+                health_check=config.health_check,
                 name="sqlvec",
                 open=False,
             )
             pool.open(wait=False)
             self._pool = pool
+            # Dropped without close(): warn, stop the watchdog thread and (sync) the pool's threads.
+            # The pool's callbacks do not hold the driver, so a dropped driver is collected.
+            self._finalizer = weakref.finalize(self, _abandoned, self._deadline, self.settings.dialect, pool)
 
     def _bootstrap(self) -> None:
         kwargs = self.settings.connect_kwargs()
@@ -167,26 +173,11 @@ class PostgresDriver:
                     conn.execute(statement)
             self._vector_info = TypeInfo.fetch(conn, "vector")
 
-    def _configure(self, conn: psycopg.Connection[Any]) -> None:
-        register_adapters(conn, self._vector_info)
-
-    def _check(self, conn: psycopg.Connection[Any]) -> None:
-        if quiet_socket(conn):
-            return
-        try:
-            psycopg_pool.ConnectionPool.check_connection(conn)
-        except Exception:
-            # A server that went away took every idle connection with it. psycopg_pool checks
-            # them one per getconn() wait, sleeping 1 s, 2 s, 4 s ... between two dead ones;
-            # sweeping them all now (each replaced at once) spares the caller those waits.
-            pool = self._pool
-            if pool is not None:
-                pool.check()
-            raise
-
     def close(self) -> None:
         """Close the pool (and end the sync driver's watchdog thread); idempotent."""
         self._closed = True
+        if self._finalizer is not None:
+            self._finalizer.detach()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
@@ -621,6 +612,23 @@ class PostgresDriver:
                 yield row_document(row), float(row[3])
         finally:
             stream.close()
+
+
+def _abandoned(
+    deadline: Deadline,
+    dialect: str,
+    pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]],
+) -> None:
+    """The driver was garbage collected without close(): say so and stop what would outlive it."""
+    warnings.warn(
+        f"unclosed sqlvec {dialect} engine: call close() / aclose() or use `with` / `async with`",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    deadline.abandon()
+    # The sync pool's scheduler and worker threads would outlive the driver.
+    with contextlib.suppress(Exception):
+        pool.close(timeout=1.0)
 
 
 def _reset_session(conn: psycopg.Connection[Any]) -> None:
