@@ -12,6 +12,9 @@ All traffic stays on this machine; every loop is bounded.
 2. Per-call cost, one caller, straight to the server: the generated sync API against the same
    work written by hand with psycopg (same SQL, same row-to-Document step), and against a sync
    facade that runs the async store on a background event loop thread.
+3. `--case indexed` (only this part): per-call cost of a search on an HNSW-indexed table, the
+   generated sync API (which raises hnsw.ef_search for its request only) against hand-written
+   psycopg running the bare SELECT on the same table, and against the same search unindexed.
 """
 
 from __future__ import annotations
@@ -315,6 +318,52 @@ def per_call(url: str, dsn: str, queries: List[List[float]], dim: int, rounds: i
         engine.close()
 
 
+def indexed_per_call(dsn: str, queries: List[List[float]], dim: int, rounds: int, calls: int) -> None:
+    """Median microseconds per search on an HNSW-indexed table: generated sync API against hand-written psycopg."""
+    single = f"{dsn}{'&' if '?' in dsn else '?'}min_size=1&max_size=1"
+    hand = HandWritten(dsn)
+    try:
+        with Engine.from_url(single) as engine:
+            store = VectorStore(engine, HashEmbedding(dim), collection_name=TABLE)
+
+            def generated() -> None:
+                for i in range(calls):
+                    store.similarity_search_by_vector(queries[i % len(queries)], k=4)
+
+            def handwritten() -> None:
+                for i in range(calls):
+                    hand.similarity_search_by_vector(queries[i % len(queries)], 4)
+
+            unindexed = interleaved({"generated": generated, "hand": handwritten}, rounds, calls)
+            # ef_search=40 is pgvector's default: the hand-written SELECT gets the same search.
+            store.apply_vector_index("hnsw", m=16, ef_construction=64, ef_search=40)
+            try:
+                indexed = interleaved({"generated": generated, "hand": handwritten}, rounds, calls)
+            finally:
+                store.drop_vector_index()
+    finally:
+        hand.close()
+    base = indexed["hand"]
+    table(
+        f"Per-call cost, one caller: similarity_search_by_vector (k=4), {calls} calls x {rounds} rounds, median",
+        ["implementation", "us per call", "vs hand-written, indexed"],
+        [
+            [
+                "generated sync VectorStore, HNSW index",
+                f"{indexed['generated']:.1f}",
+                f"{indexed['generated'] / base:.2f}x",
+            ],
+            ["hand-written psycopg, HNSW index", f"{base:.1f}", "1.00x"],
+            [
+                "generated sync VectorStore, no index",
+                f"{unindexed['generated']:.1f}",
+                f"{unindexed['generated'] / base:.2f}x",
+            ],
+            ["hand-written psycopg, no index", f"{unindexed['hand']:.1f}", f"{unindexed['hand'] / base:.2f}x"],
+        ],
+    )
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run both parts and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -325,6 +374,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--calls", type=int, default=500, help="calls per per-call round")
     parser.add_argument("--latency-ms", type=float, default=10.0, help="proxy round-trip delay")
     parser.add_argument("--proxy", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--case", choices=["all", "indexed"], default="all", help="run only one part")
     args = parser.parse_args(argv)
     if args.proxy:
         asyncio.run(_proxy_main(int(args.proxy[0]), int(args.proxy[1]), float(args.proxy[2])))
@@ -343,6 +393,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         print(f"PostgreSQL + pgvector on loopback; {args.rows} vectors of dimension {args.dim}")
         queries = populate(dsn, args.rows, args.dim)
+        if args.case == "indexed":
+            indexed_per_call(dsn, queries, args.dim, args.rounds, args.calls)
+            return 0
         direct = throughput(dsn, queries, args.dim, args.rounds)
         port = int(dsn.rsplit(":", 1)[1].split("/", 1)[0]) if server is None else server.port
         proxy = LatencyProxy(port, args.latency_ms)

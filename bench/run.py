@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=BENCHES, default=[], help="run only this benchmark")
     parser.add_argument("--rounds", type=int, help="timed rounds, for the benchmarks that take it")
     parser.add_argument("--quick", action="store_true", help="a smaller, faster run of each")
+    parser.add_argument("--case", help="run only this part, for the benchmarks that take it (postgres: indexed)")
     args = parser.parse_args(argv)
     chosen = [name for name in BENCHES if name in (args.names + args.only)] or list(BENCHES)
 
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--rounds", str(args.rounds)]
         if args.quick and "--quick" in options:
             command.append("--quick")
+        if args.case is not None and "--case" in options:
+            command += ["--case", args.case]
         print(f"== {name}: {' '.join(command[1:])}", flush=True)
         started = time.perf_counter()
         code = subprocess.run(command, check=False).returncode

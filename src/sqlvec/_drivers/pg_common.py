@@ -51,6 +51,7 @@ try:
     from psycopg.conninfo import conninfo_to_dict
     from psycopg.pq import ConnStatus
     from psycopg.types import TypeInfo
+    from psycopg_pool.base import AttemptWithBackoff
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise MissingExtraError("postgres", exc.name or "psycopg", "the PostgreSQL backend") from exc
 
@@ -350,3 +351,22 @@ def register_adapters(conn: psycopg.BaseConnection[Any], info: Optional[TypeInfo
     else:
         # CockroachDB: vectors travel as text ('[1,2,3]') and are cast with ::vector.
         conn.adapters.register_dumper("numpy.ndarray", VectorDumper)
+
+
+class ReconnectBackoff(AttemptWithBackoff):
+    """The pool's wait between two failed attempts to open a connection: 0.1 s, doubling, at most 0.5 s.
+
+    psycopg_pool starts at 1 s and doubles without a cap below `reconnect_timeout` (5 min), so
+    after an outage of a few seconds its next try could come 4-8 s after the server was back,
+    and every caller meanwhile waited or failed (issue 9, item 5). Half a second between tries
+    bounds that wait, and costs a down server at most two refused connections a second per
+    missing pooled connection; a host that does not answer costs one `connect_timeout` per try.
+    """
+
+    INITIAL_DELAY = 0.1
+    MAX_DELAY = 0.5
+
+    def update_delay(self, now: float) -> None:
+        """Set the wait before the next attempt, capped at MAX_DELAY."""
+        super().update_delay(now)
+        self.delay = min(self.delay, self.MAX_DELAY)

@@ -74,6 +74,9 @@ class AsyncDeadline:
     async def aclose(self) -> None:
         """Nothing to stop: the event loop does the watching."""
 
+    def abandon(self) -> None:
+        """Nothing to stop (the driver was dropped without closing)."""
+
 
 class _Expiry:
     """Cancels a task at its deadline, and once more CANCEL_GRACE seconds later if it is still running.
@@ -142,6 +145,10 @@ class Deadline:
 
     def close(self) -> None:
         """Stop the watchdog thread (the driver closed)."""
+        self._watchdog.stop()
+
+    def abandon(self) -> None:
+        """Stop the watchdog thread (the driver was dropped without closing: called by its finalizer)."""
         self._watchdog.stop()
 
 

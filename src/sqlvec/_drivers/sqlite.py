@@ -26,6 +26,8 @@ import sqlite3
 import threading
 import time
 import uuid
+import warnings
+import weakref
 from contextlib import contextmanager
 from typing import (
     Any,
@@ -650,6 +652,8 @@ class SQLiteDriver:
         self._core = _core_for(url, dict(options))
         self._lock = threading.Lock()
         self._closed = False
+        # Dropped without close(): warn and close the connection (no thread to stop here).
+        self._finalizer = weakref.finalize(self, _abandoned, self._core, None)
 
     @property
     def closed(self) -> bool:
@@ -667,6 +671,7 @@ class SQLiteDriver:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            self._finalizer.detach()
             self._core.close()
 
     def ping(self) -> None:
@@ -779,6 +784,7 @@ class _Worker:
 
     def __init__(self, name: str) -> None:
         self._jobs: queue.SimpleQueue[Optional[_Job]] = queue.SimpleQueue()
+        self._last: Optional[Callable[[], None]] = None
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()
 
@@ -788,7 +794,9 @@ class _Worker:
         self._jobs.put(_Job(fn, args, future, loop))
         return future
 
-    def stop(self) -> None:
+    def stop(self, last: Optional[Callable[[], None]] = None) -> None:
+        """End the thread once the queued jobs have run, running `last` (if given) on it first."""
+        self._last = last
         self._jobs.put(None)
 
     def _main(self) -> None:
@@ -823,7 +831,25 @@ class _Worker:
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(_deliver, results)
             if stop:
+                if self._last is not None:
+                    with contextlib.suppress(Exception):
+                        self._last()
                 return
+
+
+def _abandoned(core: _SQLiteCore, worker: Optional[_Worker]) -> None:
+    """A driver was garbage collected without close(): say so, close its connection, end its thread."""
+    if worker is None and core._conn is None:
+        return  # never connected: nothing was left open
+    warnings.warn(
+        f"unclosed sqlvec engine for {core.url.path!r}: call close() / aclose() or use `with` / `async with`",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    if worker is not None:
+        worker.stop(core.close)  # the connection is closed on the thread that used it
+    else:
+        core.close()
 
 
 class AsyncSQLiteDriver:
@@ -836,6 +862,7 @@ class AsyncSQLiteDriver:
         self._worker: Optional[_Worker] = None
         self._closed = False
         self._start_lock = threading.Lock()
+        self._finalizer: Optional[weakref.finalize[..., AsyncSQLiteDriver]] = None
 
     @property
     def closed(self) -> bool:
@@ -848,6 +875,8 @@ class AsyncSQLiteDriver:
             with self._start_lock:
                 if self._worker is None:
                     self._worker = _Worker(f"sqlvec-sqlite-{id(self):x}")
+                    # Dropped without close(): warn, and let the thread close the connection and end.
+                    self._finalizer = weakref.finalize(self, _abandoned, self._core, self._worker)
         return self._worker.submit(_translated, (self._core, fn, *args))
 
     async def connect(self) -> None:
@@ -860,6 +889,8 @@ class AsyncSQLiteDriver:
         if worker is None:
             self._closed = True
             return
+        if self._finalizer is not None:
+            self._finalizer.detach()
         future = worker.submit(self._core.close, ())
         self._closed = True
         worker.stop()

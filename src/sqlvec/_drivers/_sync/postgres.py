@@ -33,6 +33,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import warnings
+import weakref
 from typing import Any, Callable, Dict, Generator, List, Optional, Sequence, Tuple, TypeVar
 
 # pg_common first: without the `postgres` extra it raises MissingExtraError, which names it.
@@ -45,8 +47,6 @@ from ..pg_common import (
     failure_of,
     info_from_row,
     oid_from_row,
-    quiet_socket,
-    register_adapters,
     row_document,
     row_hits,
     row_hits_with_vectors,
@@ -83,11 +83,18 @@ from ..base import Hit, HitsWithVectors
 from ..pg_checkout import Checkout
 from ..pg_deadline import Deadline
 from ..pgsql import PgSQL, spec_to_json
+from .pg_pool import ReconnectingPool
 
 T = TypeVar("T")
 
 #: What `_nearest` returns for the vectors when none were asked for.
 _NO_VECTORS: Float32Array = np.zeros((0, 0), dtype=np.float32)
+
+#: Pipeline mode needs libpq >= 14 (psycopg's binary package bundles one); without it an indexed
+#: search runs its statements one round trip each.
+_PIPELINE = psycopg.Pipeline.is_supported()
+_IN_ERROR = psycopg.pq.TransactionStatus.INERROR
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 
 
 class PostgresDriver:
@@ -117,6 +124,7 @@ class PostgresDriver:
         self.retries = 0
         # [the pool's last failed connect], [None] once one succeeds: names a server that is down.
         self._connect_error: List[Optional[Exception]] = [None]
+        self._finalizer: Optional[weakref.finalize[..., PostgresDriver]] = None
 
     @classmethod
     def from_url(
@@ -154,7 +162,7 @@ class PostgresDriver:
                 raise translate(exc, self.settings, None, False) from exc
             config = self.settings.pool
             pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]]
-            pool = psycopg_pool.ConnectionPool(
+            pool = ReconnectingPool(
                 self.settings.conninfo,
                 kwargs=self.settings.connect_kwargs(),
                 min_size=config.min_size,
@@ -162,14 +170,19 @@ class PostgresDriver:
                 timeout=config.acquire_timeout,
                 max_idle=config.max_idle,
                 max_lifetime=config.max_lifetime,
-                configure=self._configure,
                 connection_class=_recording_connections(self._connect_error),
-                check=self._check if config.health_check else None,
+                # The pool's callbacks hold the vector type, not the driver: a driver dropped
+                # unclosed is then collected (and its finalizer runs) while the pool still works.
+                vector_info=self._vector_info,
+                health_check=config.health_check,
                 name="sqlvec",
                 open=False,
             )
             pool.open(wait=False)
             self._pool = pool
+            # Dropped without close(): warn, stop the watchdog thread and (sync) the pool's threads.
+            # The pool's callbacks do not hold the driver, so a dropped driver is collected.
+            self._finalizer = weakref.finalize(self, _abandoned, self._deadline, self.settings.dialect, pool)
 
     def _bootstrap(self) -> None:
         kwargs = self.settings.connect_kwargs()
@@ -184,17 +197,11 @@ class PostgresDriver:
                     conn.execute(statement)
             self._vector_info = TypeInfo.fetch(conn, "vector")
 
-    def _configure(self, conn: psycopg.Connection[Any]) -> None:
-        register_adapters(conn, self._vector_info)
-
-    @staticmethod
-    def _check(conn: psycopg.Connection[Any]) -> None:
-        if not quiet_socket(conn):
-            psycopg_pool.ConnectionPool.check_connection(conn)
-
     def close(self) -> None:
         """Close the pool (and end the sync driver's watchdog thread); idempotent."""
         self._closed = True
+        if self._finalizer is not None:
+            self._finalizer.detach()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
@@ -299,8 +306,11 @@ class PostgresDriver:
     ) -> T:
         """One try of `work`; appends True to `committing` once only the COMMIT is left to do."""
         if own_context:
-            with conn:
-                return self._attempt(conn, work, transaction, committing=committing)
+            try:
+                with conn:
+                    return self._attempt(conn, work, transaction, committing=committing)
+            finally:
+                _reset_session(conn)
         if not transaction:
             return work(conn)
         committing = [] if committing is None else committing
@@ -515,6 +525,29 @@ class PostgresDriver:
             cur = conn.execute(statement, params, binary=True)
             return cur.fetchall()
 
+        def pipelined(conn: psycopg.Connection[Any]) -> List[Sequence[Any]]:
+            # SET LOCAL needs a transaction, which run one statement at a time costs four
+            # round trips (BEGIN, SET LOCAL, SELECT, COMMIT). In a pipeline they leave together
+            # and their results come back together: one round trip, and the settings still end
+            # with the transaction, so no other user of the pooled connection sees them.
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    for setting in settings:
+                        conn.execute(setting)
+                    cur = conn.execute(statement, params, binary=True)
+                    conn.execute("COMMIT")
+            except psycopg.Error:
+                # A failed statement made the server skip the rest, COMMIT included: the
+                # transaction is left aborted, and is ended here rather than by the pool.
+                if conn.info.transaction_status == _IN_ERROR:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute("ROLLBACK")
+                raise
+            return cur.fetchall()
+
+        if settings and _PIPELINE:
+            return self._run(pipelined, idempotent=True, transaction=False, table=table)
         # Settings need a transaction for SET LOCAL; a lone SELECT does not.
         return self._run(work, idempotent=True, transaction=bool(settings), table=table)
 
@@ -741,6 +774,42 @@ def _recording_connections(last_error: List[Optional[Exception]]) -> type[psycop
             return conn
 
     return RecordingConnection
+
+
+def _abandoned(
+    deadline: Deadline,
+    dialect: str,
+    pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]],
+) -> None:
+    """The driver was garbage collected without close(): say so and stop what would outlive it."""
+    warnings.warn(
+        f"unclosed sqlvec {dialect} engine: call close() / aclose() or use `with` / `async with`",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    deadline.abandon()
+    # if True:  # ASYNC
+    #     # The async pool's workers are tasks of the event loop, not threads: closing it needs
+    #     # the loop, which a finalizer cannot wait for. Its connections close with the loop.
+    #     pass
+    # else:
+    # The sync pool's scheduler and worker threads would outlive the driver.
+    with contextlib.suppress(Exception):
+        pool.close(timeout=1.0)
+
+
+def _reset_session(conn: psycopg.Connection[Any]) -> None:
+    """Undo what the caller's own work set for the session (`SET`, not `SET LOCAL`) before the pool takes it back.
+
+    RESET ALL returns every setting to its value at connection start, the startup options
+    included (statement_timeout stays the engine's). One round trip, paid by `run()` only:
+    sqlvec's own requests use SET LOCAL. A connection left broken or mid-transaction is the
+    pool's to clean or replace.
+    """
+    if conn.closed or conn.info.transaction_status != _IDLE:
+        return
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("RESET ALL")
 
 
 def _lock_catalog(conn: psycopg.Connection[Any], sql: PgSQL) -> None:
