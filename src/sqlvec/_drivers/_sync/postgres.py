@@ -182,7 +182,7 @@ class PostgresDriver:
             self._pool = pool
             # Dropped without close(): warn, stop the watchdog thread and (sync) the pool's threads.
             # The pool's callbacks do not hold the driver, so a dropped driver is collected.
-            self._finalizer = weakref.finalize(self, _abandoned, self._deadline, self.settings.dialect, pool)
+            self._finalizer = weakref.finalize(self, _abandoned, self._deadline, self._checkout, self.settings.dialect, pool)
 
     def _bootstrap(self) -> None:
         kwargs = self.settings.connect_kwargs()
@@ -778,6 +778,7 @@ def _recording_connections(last_error: List[Optional[Exception]]) -> type[psycop
 
 def _abandoned(
     deadline: Deadline,
+    checkout: Checkout,
     dialect: str,
     pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]],
 ) -> None:
@@ -793,7 +794,9 @@ def _abandoned(
     #     # the loop, which a finalizer cannot wait for. Its connections close with the loop.
     #     pass
     # else:
-    # The sync pool's scheduler and worker threads would outlive the driver.
+    # The sync pool's scheduler and worker threads, and the checkout's helper threads,
+    # would outlive the driver.
+    checkout.close()
     with contextlib.suppress(Exception):
         pool.close(timeout=1.0)
 
