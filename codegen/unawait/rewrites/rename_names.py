@@ -55,7 +55,8 @@ class RenameNames(Rewrite):
         if rename is None:
             kept = self.ctx.names.kept_reason(updated.value) if self.ctx.names.kept else None
             if kept is not None:  # --explain says why an a-prefixed name keeps its `a`
-                self.ctx.record(original, f"a-prefix kept: {kept}", updated.value, updated.value)
+                label = "import-twin kept" if kept.startswith("no clear import twin") else "a-prefix kept"
+                self.ctx.record(original, f"{label}: {kept}", updated.value, updated.value)
             return updated
         self.ctx.dropped_names.add(updated.value)
         self.ctx.record(original, rename.rule, updated.value, rename.new)
