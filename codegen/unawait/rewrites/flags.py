@@ -1,4 +1,4 @@
-"""`_IS_SYNC = False` -> `_IS_SYNC = True` for the configured flags; their tests decided statically."""
+"""`_IS_SYNC = False` -> `_IS_SYNC = True` for configured and known flags; their tests decided statically."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import libcst as cst
 
 from ..context import Context, dotted_name
 from ._base import Rewrite
-
 
 #: Flag constants whose name says which half a module is: name -> its value in the async source.
 #: A module that sets one at module level to that value gets it flipped with no configuration.
