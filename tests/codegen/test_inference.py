@@ -75,6 +75,16 @@ PROFILES_BY_IMPORT = [
         id="redis",
     ),
     P(
+        "from neo4j import AsyncDriver, AsyncGraphDatabase\n\nasync def f(d: AsyncDriver):\n    async with d.session() as s:\n        await s.run('q')\n",
+        "from neo4j import Driver, GraphDatabase\n\ndef f(d: Driver):\n    with d.session() as s:\n        s.run('q')\n",
+        id="neo4j: the official driver's async classes",
+    ),
+    P(
+        "from neo4jx import AsyncDriver\n",
+        "from neo4jx import AsyncDriver\n",
+        id="leaves alone: a look-alike of neo4j",
+    ),
+    P(
         "async def f():\n    import httpx\n    async with httpx.AsyncClient() as c:\n        pass\n",
         "def f():\n    import httpx\n    with httpx.AsyncClient() as c:\n        pass\n",
         id="only module-level imports switch a profile on",
