@@ -124,6 +124,8 @@ class NameMapper:
     modules: dict[str, Rename] = field(default_factory=dict)
     #: Import twins (see twins.py): name -> its rename, or None with the reason it was kept.
     twins: dict[str, tuple[Rename | None, str]] = field(default_factory=dict)
+    #: Module twins (see twins.py): a from-import's module path as written -> its rename.
+    module_twins: dict[str, Rename] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Async names the project imports by absolute path from its own packages are its own too.
@@ -166,6 +168,9 @@ class NameMapper:
         found: dict[str, dict[str, str]] = {}
         for entry in sorted(self.project.import_twins):
             name, twin, module = entry.split(":", 2)
+            if name.startswith("@"):  # a module twin: "@old:new:as written"
+                self.module_twins[name[1:]] = Rename(twin, f"module-twin: {module} has a hand-written twin {twin}")
+                continue
             found.setdefault(name, {})[twin] = module
         for name, by_twin in found.items():
             if len(by_twin) == 1 and "" not in by_twin:

@@ -100,6 +100,30 @@ class _Modules:
         return self._bound[path]
 
 
+#: Marks a module twin among ProjectNames.import_twins: "@old.module:new.module:as written".
+_MODULE = "@"
+
+
+def _module_twin(modules: _Modules, found: Path | None, parts: list[str], node: ast.ImportFrom) -> str | None:
+    """`from ..afeed import Feed` -> "feed" when afeed.py has one hand-written sibling twin that binds every name."""
+    last = parts[-1] if parts else ""
+    twins = twin_candidates(last)
+    if found is None or not twins or any(a.name == "*" for a in node.names):
+        return None
+    folder = found.parent.parent if found.name == "__init__.py" else found.parent
+    present = [t for t in twins if modules.file([t], [folder]) is not None]
+    if len(present) != 1:
+        return None
+    bound = modules.bound(modules.file([present[0]], [folder]) or found)
+    mine = modules.bound(found) or frozenset()
+    # Every imported name must exist in the twin, as itself or as its own import twin.
+    for alias in node.names:
+        names = [alias.name] + [t for t in twin_candidates(alias.name) if t in mine]
+        if not bound or not any(n in bound for n in names):
+            return None
+    return ".".join([*parts[:-1], present[0]])
+
+
 def import_twins(config: Config, sources: Iterable[tuple[str, str]]) -> ProjectNames:
     """The import twins of (text, path relative to the root) sources, as ProjectNames.import_twins entries."""
     modules = _Modules(config)
@@ -114,7 +138,7 @@ def import_twins(config: Config, sources: Iterable[tuple[str, str]]) -> ProjectN
                 continue
             wanted = [(a.name, twin_candidates(a.name)) for a in node.names if a.asname is None]
             wanted = [(name, twins) for name, twins in wanted if twins]
-            if not wanted:
+            if not wanted and not (node.module and twin_candidates(node.module.rpartition(".")[2])):
                 continue
             parts = (node.module or "").split(".") if node.module else []
             if node.level:
@@ -128,6 +152,9 @@ def import_twins(config: Config, sources: Iterable[tuple[str, str]]) -> ProjectN
             if not bound:
                 continue
             module = "." * node.level + (node.module or "")
+            moved = _module_twin(modules, found, parts, node) if node.module else None
+            if moved is not None:
+                entries.add(f"{_MODULE}{node.module}:{moved}:{module}")
             for name, twins in wanted:
                 present = [t for t in twins if t in bound]
                 if name in bound and len(present) == 1:

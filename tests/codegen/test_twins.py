@@ -94,6 +94,46 @@ CASES = [
 ]
 
 
+MODULE_CASES = [
+    P(
+        "from pkg.afeed import Feed\n",
+        "from pkg.feed import Feed\n",
+        "tests/_async/t.py",
+        id="fixes: a module with a hand-written sibling twin that binds the imported names",
+    ),
+    P(
+        "from ..async_pool import get\n",
+        "from ..pool import get\n",
+        "pkg/_async/t.py",
+        id="fixes: the relative form",
+    ),
+    P(
+        "from pkg.afeed import AsyncOnly\n",
+        "from pkg.afeed import AsyncOnly\n",
+        "tests/_async/t.py",
+        id="leaves alone: the twin module does not bind an imported name",
+    ),
+    P(
+        "from pkg.async_conn import get\n",
+        "from pkg.async_conn import get\n",
+        "tests/_async/t.py",
+        id="leaves alone: two sibling twins (conn and sync_conn)",
+    ),
+    P(
+        "from pkg import afeed\n\nafeed.Feed()\n",
+        "from pkg import afeed\n\nafeed.Feed()\n",
+        "tests/_async/t.py",
+        id="leaves alone: the module as a name (only a from-import's module path is renamed)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "rel"), MODULE_CASES)
+def test_module_twins(project: Config, before: str, after: str, rel: str) -> None:
+    names = import_twins(project, [(before, rel)])
+    assert transform_module(before, project, path=rel, project=names).code == after
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Config:
     """A project on disk: pkg (with its async and sync trees) and a tests package with an async tree."""
@@ -108,6 +148,13 @@ def project(tmp_path: Path) -> Config:
         "tests/__init__.py": "",
         "tests/compat.py": COMPAT,
         "tests/_async/__init__.py": "",
+        "pkg/afeed.py": "class Feed:\n    pass\n\nclass AsyncOnly:\n    pass\n",
+        "pkg/feed.py": "class Feed:\n    pass\n",
+        "pkg/async_conn.py": "def get():\n    pass\n",
+        "pkg/conn.py": "def get():\n    pass\n",
+        "pkg/sync_conn.py": "def get():\n    pass\n",
+        "pkg/async_pool.py": "def get():\n    pass\n",
+        "pkg/pool.py": "def get():\n    pass\n",
     }
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
