@@ -116,10 +116,12 @@ def _module_twin(modules: _Modules, found: Path | None, parts: list[str], node: 
         return None
     bound = modules.bound(modules.file([present[0]], [folder]) or found)
     mine = modules.bound(found) or frozenset()
-    # Every imported name must exist in the twin, as itself or as its own import twin.
+    # Every imported name must exist in the twin module as the sync code spells it: its own
+    # import twin where it has exactly one (as import_twins decides), else itself.
     for alias in node.names:
-        names = [alias.name] + [t for t in twin_candidates(alias.name) if t in mine]
-        if not bound or not any(n in bound for n in names):
+        present_twins = [t for t in twin_candidates(alias.name) if t in mine] if alias.asname is None else []
+        final = present_twins[0] if len(present_twins) == 1 else alias.name
+        if not bound or final not in bound:
             return None
     return ".".join([*parts[:-1], present[0]])
 

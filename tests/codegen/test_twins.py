@@ -108,6 +108,12 @@ MODULE_CASES = [
         id="fixes: the relative form",
     ),
     P(
+        "from pkg.afeed import AsyncFeed\n",
+        "from pkg.feed import Feed\n",
+        "tests/_async/t.py",
+        id="fixes: a name and its module together, the twin module binding the name's twin",
+    ),
+    P(
         "from pkg.afeed import AsyncOnly\n",
         "from pkg.afeed import AsyncOnly\n",
         "tests/_async/t.py",
@@ -148,7 +154,7 @@ def project(tmp_path: Path) -> Config:
         "tests/__init__.py": "",
         "tests/compat.py": COMPAT,
         "tests/_async/__init__.py": "",
-        "pkg/afeed.py": "class Feed:\n    pass\n\nclass AsyncOnly:\n    pass\n",
+        "pkg/afeed.py": "class Feed:\n    pass\n\nclass AsyncOnly:\n    pass\n\nAsyncFeed = Feed\n",
         "pkg/feed.py": "class Feed:\n    pass\n",
         "pkg/async_conn.py": "def get():\n    pass\n",
         "pkg/conn.py": "def get():\n    pass\n",
