@@ -82,6 +82,8 @@ PROFILES: Mapping[str, Mapping[str, str]] = {
     },
     # A module rename: `from redis.asyncio import Redis` -> `from redis import Redis`, never a lone `asyncio`.
     "redis": {"redis.asyncio": "redis"},
+    # redis-py's test double: its async fake lives in a submodule.
+    "fakeredis": {"fakeredis.aioredis": "fakeredis"},
     "langchain": {
         "ainvoke": "invoke",
         "abatch": "batch",
@@ -122,6 +124,7 @@ PROFILE_IMPORTS: Mapping[str, tuple[str, ...]] = {
     "httpx": ("httpx",),
     "psycopg": ("psycopg",),
     "redis": ("redis",),
+    "fakeredis": ("fakeredis",),
     "langchain": ("langchain",),
     "neo4j": ("neo4j",),
 }

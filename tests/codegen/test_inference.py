@@ -80,6 +80,16 @@ PROFILES_BY_IMPORT = [
         id="neo4j: the official driver's async classes",
     ),
     P(
+        "import fakeredis.aioredis\n\nasync def f():\n    r = fakeredis.aioredis.FakeRedis()\n    await r.set('k', 1)\n",
+        "import fakeredis\n\ndef f():\n    r = fakeredis.FakeRedis()\n    r.set('k', 1)\n",
+        id="fakeredis: the async fake's module",
+    ),
+    P(
+        "import fakeredis\n\nr = fakeredis.FakeRedis()\n",
+        "import fakeredis\n\nr = fakeredis.FakeRedis()\n",
+        id="leaves alone: fakeredis's sync fake",
+    ),
+    P(
         "from neo4jx import AsyncDriver\n",
         "from neo4jx import AsyncDriver\n",
         id="leaves alone: a look-alike of neo4j",
