@@ -12,6 +12,7 @@ from typing import Callable, Mapping, Union
 from unawait import Config
 from unawait.scan import ProjectNames
 from unawait.text import decode_source
+from unawait.twins import import_twins
 from unawait.workers import convert_one, scan_one
 
 #: What a generator made of one async file: its sync code, or why it refused (a Refusal).
@@ -37,6 +38,7 @@ def run_unawait(config: Config, pairs: list[tuple[str, str]]) -> tuple[dict[str,
     for scanned in (scan_one(item, config.packages) for item in items):
         if scanned[0] == "ok":
             project = project.merge(scanned[1])
+    project = project.merge(import_twins(config, items))
     results: dict[str, Result] = {}
     for (_, sync), converted in zip(pairs, (convert_one(item, config, project, False) for item in items)):
         if converted[0] == "ok":

@@ -19,6 +19,7 @@ from .files import PARALLEL_MIN_BYTES, PARALLEL_MIN_SCAN_BYTES
 from .plan import excluded, plan_trees, rel_path
 from .scan import ProjectNames
 from .text import decode_source
+from .twins import import_twins
 from .workers import Workers, convert_one, scan_one
 
 #: Lines of each file's normalised diff printed by default.
@@ -276,6 +277,7 @@ def compare(config: Config, *, sync_dirs: tuple[Path, ...] | None = None, jobs: 
                 ok.append(item)
             else:
                 results[item[2]] = _failure(item, result)
+        project = project.merge(import_twins(config, [t[:2] for t in ok]))  # as the run does
         converted = workers.map(
             convert_one, [t[:2] for t in ok], [len(t[0]) for t in ok], PARALLEL_MIN_BYTES, config, project, False
         )

@@ -28,6 +28,7 @@ from .plan import Job, Plan, excluded, plan_trees, rel_path
 from .report import OUT_OF_DATE, FileResult, Problem, Report, Status
 from .scan import ProjectNames
 from .text import HEADER, HEADER_PREFIX, add_header, decode_source, header_source, unified_diff
+from .twins import import_twins
 from .workers import Workers, WorkResult, available_cpus, convert_one, free_cpus, scan_one
 
 if TYPE_CHECKING:
@@ -195,6 +196,8 @@ class _Run:
                 self.store.scans[src.scan_key] = scan_entry(src.names)
                 project = project.merge(src.names)
                 ok.append(src)
+        # Not cached per source: the twins depend on the project's other modules, read each run.
+        project = project.merge(import_twins(self.config, [(s.text, s.job.source_rel) for s in ok]))
         return project, ok
 
     def consult_cache(self, ok: list[_Source], sources: list[_Source], project: ProjectNames) -> list[_Source]:

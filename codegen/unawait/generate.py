@@ -21,6 +21,7 @@ from .import_order import project_packages, sort_touched_blocks
 from .imports import fix_imports
 from .naming import NameMapper
 from .rewrites import Pipeline
+from .rewrites.flags import inferred_flags
 from .rules import PROFILE_IMPORTS
 from .scan import ProjectNames, parse_source, scan_tree
 
@@ -239,6 +240,10 @@ def _convert(
     auto = {p: node for p, node in profiles_by_import(module).items() if p not in config.profiles}
     if auto:
         config = replace(config, profiles=(*config.profiles, *sorted(auto)))
+    # A known flag the module sets (`_IS_SYNC = False`) is flipped and decides branches, unless configured.
+    flags = {k: v for k, v in inferred_flags(tree).items() if k not in config.flags}
+    if flags:
+        config = replace(config, flags={**config.flags, **flags})
     names = NameMapper(config, project, module_renames=module_renames)
     kept = check_bindings(
         tree, source, lambda name: _new_name(names, name), path, lambda name: _from_table(names, name)

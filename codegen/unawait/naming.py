@@ -122,6 +122,10 @@ class NameMapper:
     #: Module renames (a dotted side): `redis.asyncio` -> `redis`, `trio` -> `tests.concurrency`.
     #: They apply to module paths in imports and `module.attr` chains, never to a lone name.
     modules: dict[str, Rename] = field(default_factory=dict)
+    #: Import twins (see twins.py): name -> its rename, or None with the reason it was kept.
+    twins: dict[str, tuple[Rename | None, str]] = field(default_factory=dict)
+    #: Module twins (see twins.py): a from-import's module path as written -> its rename.
+    module_twins: dict[str, Rename] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Async names the project imports by absolute path from its own packages are its own too.
@@ -131,6 +135,7 @@ class NameMapper:
             for entry in self.project.imported_async
             if entry.partition(".")[0].partition(":")[0] in packages
         }
+        self._import_twins()
         # Lowest priority first: later tables override earlier ones.
         for table_name, table in BUILTIN.items():
             for old, new in table.items():
@@ -157,6 +162,25 @@ class NameMapper:
             new = new_name if new_module == "builtins" else f"{new_module}.{new_name}"
             self.paths[f"{module}.{name}"] = Rename(new, rules[(module, name)])
         self.paths.update(self.modules)
+
+    def _import_twins(self) -> None:
+        """name -> twin from the scan's "name:twin:module" entries; a name with two twins keeps its spelling."""
+        found: dict[str, dict[str, str]] = {}
+        for entry in sorted(self.project.import_twins):
+            name, twin, module = entry.split(":", 2)
+            if name.startswith("@"):  # a module twin: "@old:new:as written"
+                self.module_twins[name[1:]] = Rename(twin, f"module-twin: {module} has a hand-written twin {twin}")
+                continue
+            found.setdefault(name, {})[twin] = module
+        for name, by_twin in found.items():
+            if len(by_twin) == 1 and "" not in by_twin:
+                ((twin, module),) = by_twin.items()
+                self.twins[name] = (Rename(twin, f"import-twin: {module} binds both {name} and {twin}"), "")
+            elif "" in by_twin:
+                self.twins[name] = (None, f"no clear import twin: {by_twin['']}")
+            else:
+                where = ", ".join(f"{m} binds {t}" for t, m in sorted(by_twin.items()))
+                self.twins[name] = (None, f"no clear import twin: {where}")
 
     def _add(self, old: str, rename: Rename) -> None:
         if "." in old or "." in rename.new:
@@ -255,6 +279,11 @@ class NameMapper:
             new = strip_a_prefix(name)
             if new is not None:
                 return Rename(new, "config-strip")
+        twin = self.twins.get(name)
+        if twin is not None:
+            if twin[0] is None:
+                self.kept[name] = twin[1]
+            return twin[0]
         if name in self.project.async_defs or name in self.project.async_uses:
             return self._a_prefix(name)
         return None

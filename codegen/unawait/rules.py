@@ -82,6 +82,8 @@ PROFILES: Mapping[str, Mapping[str, str]] = {
     },
     # A module rename: `from redis.asyncio import Redis` -> `from redis import Redis`, never a lone `asyncio`.
     "redis": {"redis.asyncio": "redis"},
+    # redis-py's test double: its async fake lives in a submodule.
+    "fakeredis": {"fakeredis.aioredis": "fakeredis"},
     "langchain": {
         "ainvoke": "invoke",
         "abatch": "batch",
@@ -100,6 +102,18 @@ PROFILES: Mapping[str, Mapping[str, str]] = {
         "aget_by_ids": "get_by_ids",
     },
     "anyio": {},  # anyio's names are module-qualified: see MODULE_MOVES_BY_PROFILE
+    # The official Neo4j driver (5.x): every async class beside its sync twin in `neo4j`.
+    "neo4j": {
+        "AsyncGraphDatabase": "GraphDatabase",
+        "AsyncDriver": "Driver",
+        "AsyncBoltDriver": "BoltDriver",
+        "AsyncNeo4jDriver": "Neo4jDriver",
+        "AsyncSession": "Session",
+        "AsyncTransaction": "Transaction",
+        "AsyncManagedTransaction": "ManagedTransaction",
+        "AsyncResult": "Result",
+        "AsyncBookmarkManager": "BookmarkManager",
+    },
 }
 
 #: Top-level modules whose import at module level switches a profile on for that module; a module
@@ -110,7 +124,9 @@ PROFILE_IMPORTS: Mapping[str, tuple[str, ...]] = {
     "httpx": ("httpx",),
     "psycopg": ("psycopg",),
     "redis": ("redis",),
+    "fakeredis": ("fakeredis",),
     "langchain": ("langchain",),
+    "neo4j": ("neo4j",),
 }
 
 #: Moves to another module: (module, name) -> (module, name). `asyncio.sleep` -> `time.sleep`.

@@ -25,6 +25,9 @@ class ProjectNames:
     #: Async names reached by an absolute module path, as "module:Name" (`pkg._drivers:AsyncDriver`):
     #: the project's own when the module's top-level package is (see config.project_packages).
     imported_async: frozenset[str] = frozenset()
+    #: Import twins found on disk by the file layer (see twins.py), as "name:twin:module"; an
+    #: empty twin ("name::why") is a name kept for want of one clear twin.
+    import_twins: frozenset[str] = frozenset()
 
     def merge(self, other: ProjectNames) -> ProjectNames:
         """The union of two scans."""
@@ -34,6 +37,7 @@ class ProjectNames:
             self.async_names | other.async_names,
             self.used_names | other.used_names,
             self.imported_async | other.imported_async,
+            self.import_twins | other.import_twins,
         )
 
 

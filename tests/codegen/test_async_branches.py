@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from snippets import CONFIG, convert
 from unawait import Config
@@ -149,9 +151,53 @@ def test_flags(before: str, after: str) -> None:
     assert convert(before, FLAGS) == after
 
 
-def test_flags_are_off_by_default() -> None:
-    source = "_IS_SYNC = False\n\nif _IS_SYNC:\n    x = 1\n"
-    assert convert(source) == source
+INFERRED_FLAGS = [
+    P(
+        "import asyncio\n\n_IS_SYNC = False\n\nasync def f():\n    if not _IS_SYNC:\n        await asyncio.gather(g())\n    else:\n        h()\n",
+        "_IS_SYNC = True\n\ndef f():\n    h()\n",
+        id="fixes: a module that sets _IS_SYNC = False gets it flipped and its branches pruned",
+    ),
+    P(
+        "IS_ASYNC: bool = True\n\nx = 1 if IS_ASYNC else 2\n",
+        "IS_ASYNC: bool = False\n\nx = 2\n",
+        id="fixes: IS_ASYNC = True, annotated",
+    ),
+    P(
+        "SYNC = False\n\nif SYNC:\n    x = 1\n",
+        "SYNC = False\n\nif SYNC:\n    x = 1\n",
+        id="leaves alone: a name that is not a known flag",
+    ),
+    P(
+        "_IS_SYNC = True\n\nif _IS_SYNC:\n    x = 1\n",
+        "_IS_SYNC = True\n\nif _IS_SYNC:\n    x = 1\n",
+        id="leaves alone: a known flag set to its sync value in the async source (no evidence what it means)",
+    ),
+    P(
+        "_IS_SYNC = False\nif cond():\n    _IS_SYNC = True\n\nif _IS_SYNC:\n    x = 1\n",
+        "_IS_SYNC = False\nif cond():\n    _IS_SYNC = True\n\nif _IS_SYNC:\n    x = 1\n",
+        id="leaves alone: a flag assigned anywhere else in the module",
+    ),
+    P(
+        "from .compat import _IS_SYNC\n\nif _IS_SYNC:\n    x = 1\n",
+        "from .compat import _IS_SYNC\n\nif _IS_SYNC:\n    x = 1\n",
+        id="leaves alone: a flag the module imports (its value is set elsewhere)",
+    ),
+    P(
+        "def f():\n    _IS_SYNC = False\n    return _IS_SYNC\n",
+        "def f():\n    _IS_SYNC = False\n    return _IS_SYNC\n",
+        id="leaves alone: a local variable",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), INFERRED_FLAGS)
+def test_known_flags_are_inferred(before: str, after: str) -> None:
+    assert convert(before) == after
+
+
+def test_a_configured_flag_beats_the_inferred_one() -> None:
+    source = "_IS_SYNC = False\n\nif _IS_SYNC:\n    x = 1\nelse:\n    y = 2\n"
+    assert convert(source, replace(CONFIG, flags={"_IS_SYNC": False})) == "_IS_SYNC = False\n\ny = 2\n"
 
 
 def test_flags_config_is_validated() -> None:

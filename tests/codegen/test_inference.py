@@ -75,6 +75,26 @@ PROFILES_BY_IMPORT = [
         id="redis",
     ),
     P(
+        "from neo4j import AsyncDriver, AsyncGraphDatabase\n\nasync def f(d: AsyncDriver):\n    async with d.session() as s:\n        await s.run('q')\n",
+        "from neo4j import Driver, GraphDatabase\n\ndef f(d: Driver):\n    with d.session() as s:\n        s.run('q')\n",
+        id="neo4j: the official driver's async classes",
+    ),
+    P(
+        "import fakeredis.aioredis\n\nasync def f():\n    r = fakeredis.aioredis.FakeRedis()\n    await r.set('k', 1)\n",
+        "import fakeredis\n\ndef f():\n    r = fakeredis.FakeRedis()\n    r.set('k', 1)\n",
+        id="fakeredis: the async fake's module",
+    ),
+    P(
+        "import fakeredis\n\nr = fakeredis.FakeRedis()\n",
+        "import fakeredis\n\nr = fakeredis.FakeRedis()\n",
+        id="leaves alone: fakeredis's sync fake",
+    ),
+    P(
+        "from neo4jx import AsyncDriver\n",
+        "from neo4jx import AsyncDriver\n",
+        id="leaves alone: a look-alike of neo4j",
+    ),
+    P(
         "async def f():\n    import httpx\n    async with httpx.AsyncClient() as c:\n        pass\n",
         "def f():\n    import httpx\n    with httpx.AsyncClient() as c:\n        pass\n",
         id="only module-level imports switch a profile on",

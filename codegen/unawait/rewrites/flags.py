@@ -1,13 +1,43 @@
-"""`_IS_SYNC = False` -> `_IS_SYNC = True` for the configured flags; their tests decided statically."""
+"""`_IS_SYNC = False` -> `_IS_SYNC = True` for configured and known flags; their tests decided statically."""
 
 from __future__ import annotations
 
+import ast
 from typing import Mapping, Optional, Union
 
 import libcst as cst
 
 from ..context import Context, dotted_name
 from ._base import Rewrite
+
+#: Flag constants whose name says which half a module is: name -> its value in the async source.
+#: A module that sets one at module level to that value gets it flipped with no configuration.
+KNOWN_FLAGS: Mapping[str, bool] = {"_IS_SYNC": False, "IS_SYNC": False, "_IS_ASYNC": True, "IS_ASYNC": True}
+
+
+def inferred_flags(tree: ast.Module) -> dict[str, bool]:
+    """`_IS_SYNC = False` at module level -> {"_IS_SYNC": True}: the known flags a module sets, with their sync value.
+
+    Only a plain module-level assignment of the async value counts; a flag assigned twice, or to
+    anything else (`IS_SYNC = True`, `IS_SYNC = compute()`), is no evidence and stays as written.
+    """
+    stores: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in KNOWN_FLAGS:
+            stores[node.id] = stores.get(node.id, 0) + 1
+    found: dict[str, bool] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if not isinstance(target, ast.Name) or stores.get(target.id) != 1:
+            continue  # not a known flag, or assigned elsewhere too
+        if isinstance(value, ast.Constant) and value.value is KNOWN_FLAGS[target.id]:
+            found[target.id] = not KNOWN_FLAGS[target.id]
+    return found
 
 
 def flag_value(expr: cst.BaseExpression, flags: Mapping[str, bool]) -> Optional[bool]:

@@ -55,7 +55,8 @@ class RenameNames(Rewrite):
         if rename is None:
             kept = self.ctx.names.kept_reason(updated.value) if self.ctx.names.kept else None
             if kept is not None:  # --explain says why an a-prefixed name keeps its `a`
-                self.ctx.record(original, f"a-prefix kept: {kept}", updated.value, updated.value)
+                label = "import-twin kept" if kept.startswith("no clear import twin") else "a-prefix kept"
+                self.ctx.record(original, f"{label}: {kept}", updated.value, updated.value)
             return updated
         self.ctx.dropped_names.add(updated.value)
         self.ctx.record(original, rename.rule, updated.value, rename.new)
@@ -103,6 +104,14 @@ class RenameNames(Rewrite):
         submodule = self._submodule(original)
         if submodule is not None:
             return submodule.with_changes(semicolon=updated.semicolon)
+        written = dotted_name(module) if module is not None else None
+        twin = self.ctx.names.module_twins.get(written) if written else None
+        if module is not None and written and twin is not None:
+            # `from ..afeed import Feed` -> `from ..feed import Feed`: only in this position.
+            self.ctx.record(module, twin.rule, written, twin.new)
+            new_module = dotted_expr(twin.new)
+            assert isinstance(new_module, (cst.Name, cst.Attribute))
+            return updated.with_changes(module=new_module)
         if not isinstance(module, cst.Name) or module.value not in self.modules:
             return updated
         # TrackImports, which runs first, has already left this import: say it is one.
