@@ -182,7 +182,9 @@ class AsyncPostgresDriver:
             self._pool = pool
             # Dropped without close(): warn, stop the watchdog thread and (sync) the pool's threads.
             # The pool's callbacks do not hold the driver, so a dropped driver is collected.
-            self._finalizer = weakref.finalize(self, _abandoned, self._deadline, self._checkout, self.settings.dialect, pool)
+            self._finalizer = weakref.finalize(
+                self, _abandoned, self._deadline, self._checkout, self.settings.dialect, pool
+            )
 
     async def _bootstrap(self) -> None:
         kwargs = self.settings.connect_kwargs()
