@@ -321,6 +321,12 @@ def check_dimension(info: CollectionInfo, vectors: Float32Array) -> None:
         raise DimensionMismatchError(info.dimension, actual)
 
 
+#: Rows per executemany of an upsert. The async driver awaits between chunks, so no step of a big
+#: batch holds the event loop for longer than converting one chunk (a few ms); the sync driver
+#: sends the same chunks.
+UPSERT_CHUNK_ROWS = 1000
+
+
 def upsert_params(batch: Batch) -> List[Tuple[Any, ...]]:
     return [
         (batch.ids[i], batch.contents[i], json.dumps(batch.metadatas[i]), batch.embeddings[i])

@@ -40,6 +40,7 @@ from typing import Any, AsyncGenerator, Awaitable, Callable, Dict, List, Optiona
 # pg_common first: without the `postgres` extra it raises MissingExtraError, which names it.
 from ..pg_common import (
     DATA_EXCEPTION,
+    UPSERT_CHUNK_ROWS,
     PostgresSettings,
     check_dimension,
     check_existing,
@@ -78,6 +79,7 @@ from ...identifiers import quote_identifier
 from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
+from ...rows import OFFLOAD_ROWS
 from .. import pg_text
 from ..base import Hit, HitsWithVectors
 from ..pg_checkout import AsyncCheckout
@@ -422,11 +424,22 @@ class AsyncPostgresDriver:
             return
         await self._checked(table, batch.embeddings)
         statement = self.sql.upsert(table)
-        rows = upsert_params(batch)
+        if True:  # ASYNC
+            # Every row's metadata as JSON: off the event loop for a big batch, as the store
+            # prepares its rows.
+            if len(batch) >= OFFLOAD_ROWS:
+                rows = await asyncio.to_thread(upsert_params, batch)
+            else:
+                rows = upsert_params(batch)
+        else:
+            rows = upsert_params(batch)
 
         async def work(conn: psycopg.AsyncConnection[Any]) -> None:
             async with conn.cursor() as cur:
-                await cur.executemany(statement, rows)
+                # psycopg converts a chunk's parameters in one go: awaiting between chunks keeps
+                # each hold on the event loop short (one transaction all the same).
+                for start in range(0, len(rows), UPSERT_CHUNK_ROWS):
+                    await cur.executemany(statement, rows[start : start + UPSERT_CHUNK_ROWS])
 
         try:
             await self._run(work, idempotent=True, table=table)

@@ -40,6 +40,7 @@ from typing import Any, Callable, Dict, Generator, List, Optional, Sequence, Tup
 # pg_common first: without the `postgres` extra it raises MissingExtraError, which names it.
 from ..pg_common import (
     DATA_EXCEPTION,
+    UPSERT_CHUNK_ROWS,
     PostgresSettings,
     check_dimension,
     check_existing,
@@ -78,6 +79,7 @@ from ...identifiers import quote_identifier
 from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
+# async only: OFFLOAD_ROWS
 from .. import pg_text
 from ..base import Hit, HitsWithVectors
 from ..pg_checkout import Checkout
@@ -422,11 +424,22 @@ class PostgresDriver:
             return
         self._checked(table, batch.embeddings)
         statement = self.sql.upsert(table)
+        # if True:  # ASYNC
+        #     # Every row's metadata as JSON: off the event loop for a big batch, as the store
+        #     # prepares its rows.
+        #     if len(batch) >= OFFLOAD_ROWS:
+        #         rows = await asyncio.to_thread(upsert_params, batch)
+        #     else:
+        #         rows = upsert_params(batch)
+        # else:
         rows = upsert_params(batch)
 
         def work(conn: psycopg.Connection[Any]) -> None:
             with conn.cursor() as cur:
-                cur.executemany(statement, rows)
+                # psycopg converts a chunk's parameters in one go: awaiting between chunks keeps
+                # each hold on the event loop short (one transaction all the same).
+                for start in range(0, len(rows), UPSERT_CHUNK_ROWS):
+                    cur.executemany(statement, rows[start : start + UPSERT_CHUNK_ROWS])
 
         try:
             self._run(work, idempotent=True, table=table)
