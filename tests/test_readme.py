@@ -2,38 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+try:  # see tests/conftest.py
+    from tests.doc_examples import ROOT, python_blocks, run_example
+except ImportError:
+    from doc_examples import ROOT, python_blocks, run_example  # type: ignore[no-redef]
+
+README = ROOT / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
-
-
-def _quickstart_blocks() -> list[str]:
-    return [b for b in BLOCKS if "from sqlvec import" in b]
 
 
 @pytest.mark.parametrize("index", range(2))
 def test_quickstart_block_runs_as_written(index: int, tmp_path: Path) -> None:
-    blocks = _quickstart_blocks()
+    blocks = python_blocks("README.md", "from sqlvec import")
     assert len(blocks) == 2, "README should hold a sync and an async quickstart"
     # Both blocks share one database file, as a reader running them in order would.
     for block in blocks[: index + 1]:
-        result = subprocess.run(
-            [sys.executable, "-W", "error", "-c", block],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-        )
-        assert result.returncode == 0, result.stderr
-    assert "a cat sat on the mat" in result.stdout or "a dog" in result.stdout
+        out = run_example(block, tmp_path)
+    assert "a cat sat on the mat" in out or "a dog" in out
 
 
 def test_unawait_example_matches_the_generator() -> None:

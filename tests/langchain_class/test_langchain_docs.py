@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import List
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+try:  # see tests/conftest.py
+    from tests.doc_examples import python_blocks, run_example
+except ImportError:
+    from doc_examples import python_blocks, run_example  # type: ignore[no-redef]
 
 
 def _blocks(name: str) -> List[str]:
-    text = (ROOT / name).read_text(encoding="utf-8")
-    return [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "sqlvec.langchain" in b]
+    return python_blocks(name, "sqlvec.langchain")
 
 
 def _run(block: str, cwd: Path) -> str:
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", block],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return run_example(block, cwd)
 
 
 def test_the_rag_examples_answer_from_the_retrieved_document(tmp_path: Path) -> None:
