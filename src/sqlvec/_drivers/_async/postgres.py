@@ -35,7 +35,7 @@ import contextlib
 import threading
 import warnings
 import weakref
-from typing import Any, AsyncGenerator, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, AsyncGenerator, Awaitable, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
 
 # pg_common first: without the `postgres` extra it raises MissingExtraError, which names it.
 from ..pg_common import (
@@ -79,7 +79,6 @@ from ...identifiers import quote_identifier
 from ...models import Batch, CollectionInfo, Float32Array, IndexSpec
 from ...pool import DatabaseError, PoolConfig
 from ...retry import RetryPolicy, session_lost
-from ...rows import OFFLOAD_ROWS
 from .. import pg_text
 from ..base import Hit, HitsWithVectors
 from ..pg_checkout import AsyncCheckout
@@ -182,10 +181,14 @@ class AsyncPostgresDriver:
             )
             await pool.open(wait=False)
             self._pool = pool
-            # Dropped without close(): warn, stop the watchdog thread and (sync) the pool's threads.
-            # The pool's callbacks do not hold the driver, so a dropped driver is collected.
+            # Dropped without close(): warn, stop the watchdog thread and the pool's threads (sync)
+            # or tasks (async). The pool's callbacks do not hold the driver, so it is collected.
+            if True:  # ASYNC
+                loop: Any = asyncio.get_running_loop()
+            else:
+                loop = None
             self._finalizer = weakref.finalize(
-                self, _abandoned, self._deadline, self._checkout, self.settings.dialect, pool
+                self, _abandoned, self._deadline, self._checkout, self.settings.dialect, pool, loop
             )
 
     async def _bootstrap(self) -> None:
@@ -425,9 +428,9 @@ class AsyncPostgresDriver:
         await self._checked(table, batch.embeddings)
         statement = self.sql.upsert(table)
         if True:  # ASYNC
-            # Every row's metadata as JSON: off the event loop for a big batch, as the store
-            # prepares its rows.
-            if len(batch) >= OFFLOAD_ROWS:
+            # Every row's metadata as JSON: off the event loop for a batch of more than one
+            # chunk, as the store prepares its rows.
+            if len(batch) > UPSERT_CHUNK_ROWS:
                 rows = await asyncio.to_thread(upsert_params, batch)
             else:
                 rows = upsert_params(batch)
@@ -796,6 +799,7 @@ def _abandoned(
     checkout: AsyncCheckout,
     dialect: str,
     pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]],
+    loop: Any,
 ) -> None:
     """The driver was garbage collected without close(): say so and stop what would outlive it."""
     warnings.warn(
@@ -805,15 +809,32 @@ def _abandoned(
     )
     deadline.abandon()
     if True:  # ASYNC
-        # The async pool's workers are tasks of the event loop, not threads: closing it needs
-        # the loop, which a finalizer cannot wait for. Its connections close with the loop.
-        pass
+        # The async pool's workers are tasks of the event loop, not threads, and a finalizer
+        # cannot wait for the loop: it asks the loop to close the pool. Left open, a worker
+        # could keep the loop's shutdown (asyncio.run's end) waiting. A closed loop took the
+        # tasks with it.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_close_abandoned_pool, pool)
     else:
         # The sync pool's scheduler and worker threads, and the checkout's helper threads,
         # would outlive the driver.
         checkout.close()
         with contextlib.suppress(Exception):
-            pool.close(timeout=1.0)
+            _close_abandoned_pool(pool)
+
+
+#: Close tasks of abandoned pools, kept until they finish (the loop holds tasks only weakly).
+_CLOSING: Set[Any] = set()
+
+
+def _close_abandoned_pool(pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]) -> None:
+    """On the pool's loop: close it in a task of its own."""
+    if True:  # ASYNC
+        task = asyncio.ensure_future(pool.close(timeout=1.0))
+        _CLOSING.add(task)
+        task.add_done_callback(_CLOSING.discard)
+    else:
+        pool.close(timeout=1.0)
 
 
 async def _reset_session(conn: psycopg.AsyncConnection[Any]) -> None:
