@@ -71,7 +71,10 @@ class _FixImports(cst.CSTTransformer):
                 names = [a for a in statement.names if self._keep(module, a, True)]
                 if names:
                     if len(names) < len(statement.names):
-                        names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                        # The new last name takes the old last one's comma: none, or the magic
+                        # trailing comma (and line break) of a parenthesized list, so that `)`
+                        # stays on its own line as isort and the formatters keep it.
+                        names[-1] = names[-1].with_changes(comma=statement.names[-1].comma)
                     body.append(statement.with_changes(names=names))
             else:
                 body.append(statement)

@@ -85,7 +85,33 @@ UNUSED = [
 ]
 
 
-@pytest.mark.parametrize(("before", "after"), SHADOWED + UNUSED)
+#: A name removed from a parenthesized import list: the list keeps its layout and magic trailing
+#: comma, so `)` stays on its own line (isort, ruff's I001 and the formatters keep it so).
+PARENTHESIZED = [
+    P(
+        "from typing import (\n    Any,\n    Awaitable,\n    List,\n)\n\n\nasync def f(x: Awaitable[Any]) -> List[Any]:\n    return [await x]\n",
+        "from typing import (\n    Any,\n    List,\n)\n\n\ndef f(x: Any) -> List[Any]:\n    return [x]\n",
+        id="a middle name removed: the trailing comma and the closing line stay",
+    ),
+    P(
+        "from typing import (\n    Any,\n    List,\n    Awaitable,\n)\n\n\nasync def f(x: Awaitable[Any]) -> List[Any]:\n    return [await x]\n",
+        "from typing import (\n    Any,\n    List,\n)\n\n\ndef f(x: Any) -> List[Any]:\n    return [x]\n",
+        id="the last name removed: the new last name takes its trailing comma",
+    ),
+    P(
+        "from typing import (Any, List,\n    Awaitable)\n\n\nasync def f(x: Awaitable[Any]) -> List[Any]:\n    return [await x]\n",
+        "from typing import (Any, List)\n\n\ndef f(x: Any) -> List[Any]:\n    return [x]\n",
+        id="leaves alone: a list without a trailing comma gets none",
+    ),
+    P(
+        "from typing import Any, Awaitable, List\n\n\nasync def f(x: Awaitable[Any]) -> List[Any]:\n    return [await x]\n",
+        "from typing import Any, List\n\n\ndef f(x: Any) -> List[Any]:\n    return [x]\n",
+        id="leaves alone: an import on one line stays on one line",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), SHADOWED + UNUSED + PARENTHESIZED)
 def test_imports(before: str, after: str) -> None:
     assert convert(before) == after
 
