@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from typing import List, Optional
 
 import pytest
@@ -55,12 +56,12 @@ def test_fts5_query_is_built_from_words_only(text: str, query: Optional[str]) ->
 
 @pytest.mark.parametrize("text", ['"', "AND", "a OR", "NOT b", "(", "x:*", "NEAR(", "'", "\\", "a\u2028b", "_"])
 def test_every_built_query_is_valid_fts5(text: str) -> None:
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(content)")
-    conn.execute("INSERT INTO t VALUES ('and or not near')")
-    query = sqlite_fts.match_query(text)
-    if query is not None:
-        conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,)).fetchall()
+    with closing(sqlite3.connect(":memory:")) as conn:  # closed: Python 3.13 warns about unclosed ones
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(content)")
+        conn.execute("INSERT INTO t VALUES ('and or not near')")
+        query = sqlite_fts.match_query(text)
+        if query is not None:
+            conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,)).fetchall()
 
 
 def test_language_maps_back_from_the_create_statement() -> None:
@@ -75,14 +76,14 @@ _FTS_SYNTAX = st.sampled_from(['"', "*", "^", ":", "(", ")", " AND ", " OR ", " 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=12), _FTS_SYNTAX), max_size=12).map("".join))
 def test_any_text_gives_a_valid_query_matching_exactly_the_rows_with_one_of_its_words(text: str) -> None:
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(content, tokenize='unicode61 remove_diacritics 0')")
-    rows = ["and or not near", "content star", "plain words here"]
-    conn.executemany("INSERT INTO t (rowid, content) VALUES (?, ?)", enumerate(rows, start=1))
     query = sqlite_fts.match_query(text)
     if query is None:
         return
-    found = {r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,))}
+    rows = ["and or not near", "content star", "plain words here"]
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(content, tokenize='unicode61 remove_diacritics 0')")
+        conn.executemany("INSERT INTO t (rowid, content) VALUES (?, ?)", enumerate(rows, start=1))
+        found = {r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,))}
     # Only plain ASCII words can be told apart here without re-implementing unicode61.
     words = set(query.replace('"', "").split(" OR "))
     if all(word.isascii() and word.isalnum() for word in words):
