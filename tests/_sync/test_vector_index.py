@@ -40,12 +40,21 @@ def top(store: VectorStore, vector: List[float], k: int = 1) -> List[str]:
 def test_index_finds_stored_vectors_with_exact_scores(indexed: VectorStore) -> None:
     docs = indexed.get_by_ids(["v10"])
     assert docs
-    rng = np.random.default_rng(3).normal(size=(N, DIM))
-    for i in (0, 10, 599):
-        hits = indexed.similarity_search_with_score_by_vector(rng[i].tolist(), k=3)
-        assert hits[0][0].id == f"v{i}"
-        assert hits[0][1] == pytest.approx(0.0, abs=1e-5)
-        assert [s for _, s in hits] == sorted(s for _, s in hits)
+    matrix = np.random.default_rng(3).normal(size=(N, DIM))
+    unit = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    found = 0
+    for i in range(N):
+        hits = indexed.similarity_search_with_score_by_vector(matrix[i].tolist(), k=3)
+        assert len(hits) == 3
+        scores = [s for _, s in hits]
+        assert scores == sorted(scores)
+        # The graph only proposes candidates; every score is the exact cosine distance.
+        exact = [1.0 - float(unit[int(d.id[1:])] @ unit[i]) for d, _ in hits if d.id]
+        assert scores == pytest.approx(exact, abs=1e-5)
+        found += hits[0][0].id == f"v{i}"
+    # HNSW is approximate: usearch's multi-threaded build misses about 1 self-query in 300
+    # (measured over 30 builds of this data); demand 98%, far above chance, not 100%.
+    assert found >= 0.98 * N, found
 
 
 # async only: @pytest.mark.asyncio
