@@ -12,6 +12,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .bindings import check_bindings
+from .cold import ColdStatements
 from .config import Config, tree_parts
 from .context import Context, dotted_name
 from .deep import call_deep, check_depth, deepest, too_deep
@@ -203,29 +204,39 @@ def transform_module(
     path: str = "<string>",
     project: ProjectNames | None = None,
     explain: bool = True,
+    cold: bool = True,
 ) -> Output:
     """Convert one module; raises SourceError (with path:line:col and a hint) on what it cannot convert.
 
     `project` holds the async names of the whole tree, this module included (merge the
     scan_module() of every file); without it, this module alone is scanned. With explain=False,
-    Output.changes is empty and no positions are computed.
+    Output.changes is empty and no positions are computed. With cold=False, every statement is
+    visited, even those no rewrite can change (see cold.py; the output is the same, only slower).
     """
     # Deep but valid code (an elif chain of hundreds, a long `+` chain) needs more stack than
     # libcst's recursive visitors get on an ordinary thread.
-    return call_deep(lambda: _transform(source, config or _DEFAULT, path, project, explain))
+    return call_deep(lambda: _transform(source, config or _DEFAULT, path, project, explain, cold))
 
 
-def _transform(source: str, config: Config, path: str, project: ProjectNames | None, explain: bool) -> Output:
+def _transform(
+    source: str, config: Config, path: str, project: ProjectNames | None, explain: bool, cold: bool
+) -> Output:
     tree = parse_source(source, path)
     check_depth(tree, path)  # before libcst, whose parser would take minutes, or crash, on such code
     try:
-        return _convert(source, config, path, project, explain, tree)
+        return _convert(source, config, path, project, explain, tree, cold)
     except RecursionError:
         raise too_deep(*deepest(tree), path) from None
 
 
 def _convert(
-    source: str, config: Config, path: str, project: ProjectNames | None, explain: bool, tree: ast.Module
+    source: str,
+    config: Config,
+    path: str,
+    project: ProjectNames | None,
+    explain: bool,
+    tree: ast.Module,
+    cold: bool = True,
 ) -> Output:
     module_renames = module_path_renames(config)
     if project is None:
@@ -241,7 +252,7 @@ def _convert(
     if auto:
         config = replace(config, profiles=(*config.profiles, *sorted(auto)))
     # A known flag the module sets (`_IS_SYNC = False`) is flipped and decides branches, unless configured.
-    flags = {k: v for k, v in inferred_flags(tree).items() if k not in config.flags}
+    flags = {k: v for k, v in inferred_flags(tree, source).items() if k not in config.flags}
     if flags:
         config = replace(config, flags={**config.flags, **flags})
     names = NameMapper(config, project, module_renames=module_renames)
@@ -251,7 +262,9 @@ def _convert(
     ctx = Context(names=names, path=path, locate=_Positions(module), kept_names=kept, keep_lines=config.keep_lines)
     for profile, node in sorted(auto.items()):  # for --explain: which import switched it on
         ctx.record(node, "auto-profile", profile, f"profile:{profile}")
-    piped = module.visit(Pipeline(ctx))
+    # --explain visits everything: it also reports names that keep their spelling.
+    skipped = ColdStatements(source, module, tree, names).cold if cold and not explain else frozenset()
+    piped = module.visit(Pipeline(ctx, cold=skipped))
     converted = fix_imports(piped, ctx)
     # Only blocks that differ from every block of the source are sorted: the rest stay byte-identical.
     if config.sort_imports:

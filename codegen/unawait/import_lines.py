@@ -39,7 +39,8 @@ def keep_import_lines(before: cst.Module, after: cst.Module) -> cst.Module:
     # How far each statement sits above its source line; padding moves all below it down alike,
     # so pad for the heaviest non-decreasing run of shifts (an added `import time` further down
     # may give a removed line back, and then the statements in between are already in place).
-    shifts = [_line_of(before, j) - _line_of(after, i) for i, j in pairs]
+    lines_before, lines_after = _first_lines(before, anchor), _first_lines(after, at)
+    shifts = [lines_before[j] - lines_after[i] for i, j in pairs]
     weights = [_code(after.body[i]).count("\n") + 1 for i, _ in pairs[:-1]] + [1 << 30]
     chosen = _heaviest_run(shifts, weights)
     removed = _import_bindings(before.body[:anchor]) - _import_bindings(after.body[:at])
@@ -128,12 +129,18 @@ def _is_imports(statement: cst.CSTNode) -> bool:
     return False
 
 
-def _line_of(module: cst.Module, index: int) -> int:
-    """1-based line of the first code line of module.body[index] (after its leading lines)."""
-    statement = module.body[index]
-    upto = module.with_changes(body=module.body[: index + 1], footer=[]).code
-    above = upto[: len(upto) - len(module.code_for_node(statement))]
-    return above.count("\n") + len(statement.leading_lines) + 1
+def _first_lines(module: cst.Module, last: int) -> list[int]:
+    """1-based line of the first code line (after the leading lines) of each of module.body[: last + 1].
+
+    Each statement before `last` is rendered once; `last` itself (often a long class) is not.
+    """
+    found: list[int] = []
+    line = len(module.header) + 1  # a header entry is one line
+    for statement in module.body[: last + 1]:
+        found.append(line + len(statement.leading_lines))
+        if len(found) <= last:
+            line += module.code_for_node(statement).count("\n")
+    return found
 
 
 def _import_bindings(statements: Sequence[cst.CSTNode]) -> set[str]:

@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unawait import generate_module
+from unawait.generate import transform_module
 
 _DEEP = os.environ.get("UNAWAIT_FUZZ") == "deep"
 _SETTINGS = settings(
@@ -219,6 +220,7 @@ def _run(code: str, sync: bool) -> tuple[Any, list[Any]]:
 @given(async_modules())
 def test_fuzzed_modules_convert_to_equivalent_sync_code(source: str) -> None:
     out = generate_module(source)
+    assert transform_module(source, explain=False, cold=False).code == out  # cold statements change nothing
     compile(out, "<out>", "exec")
     assert not _has_async(out)
     assert generate_module(out) == out

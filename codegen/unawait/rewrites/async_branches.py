@@ -126,6 +126,10 @@ class AsyncBranches(Rewrite):
         self._pending[-1] = []
         return updated.with_changes(leading_lines=[*pending, *updated.leading_lines])
 
+    def cold_statement(self, node: Any) -> Any:
+        """A statement the pass did not visit (cold.py) still takes the lines of one removed before it."""
+        return self._with_pending(node)
+
     def _visit_statement(self, node: cst.CSTNode) -> bool:
         if is_kept(node):
             if m.findall(node, m.Await() | m.CompFor(asynchronous=m.Asynchronous())):

@@ -15,12 +15,15 @@ from ._base import Rewrite
 KNOWN_FLAGS: Mapping[str, bool] = {"_IS_SYNC": False, "IS_SYNC": False, "_IS_ASYNC": True, "IS_ASYNC": True}
 
 
-def inferred_flags(tree: ast.Module) -> dict[str, bool]:
+def inferred_flags(tree: ast.Module, source: str | None = None) -> dict[str, bool]:
     """`_IS_SYNC = False` at module level -> {"_IS_SYNC": True}: the known flags a module sets, with their sync value.
 
     Only a plain module-level assignment of the async value counts; a flag assigned twice, or to
     anything else (`IS_SYNC = True`, `IS_SYNC = compute()`), is no evidence and stays as written.
+    Given the source text, a module that never spells a flag's name is not walked at all.
     """
+    if source is not None and not any(flag in source for flag in KNOWN_FLAGS):
+        return {}
     stores: dict[str, int] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in KNOWN_FLAGS:

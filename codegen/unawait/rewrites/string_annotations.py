@@ -11,6 +11,12 @@ from ..context import Context, dotted_name, names_in
 from ..deep import MAX_DEPTH, deepest, too_deep
 from ._base import Rewrite
 
+#: Stdlib nodes of a plain type expression (`Optional[List["Foo"]]`, `a.B | None`) other than names,
+#: attributes and constants; an operator other than `|` is not among them.
+_PLAIN = frozenset({ast.Subscript, ast.Tuple, ast.List, ast.Load, ast.BinOp, ast.BitOr})
+#: Subscripted types whose sync form has another shape (see TypingGenerics).
+_SHAPED = frozenset({"AsyncGenerator", "Awaitable", "Coroutine"})
+
 
 class StringAnnotations(Rewrite):
     """Strings that hold names: forward references and `__all__`. No other string is touched."""
@@ -20,6 +26,7 @@ class StringAnnotations(Rewrite):
         self._annotation = 0
         self._all = 0
         self._type_args: set[cst.Arg] = set()  # arguments that are types: cast("T", x), TypeVar(bound="T")
+        self._module_parts = {part for dotted in ctx.names.modules for part in dotted.split(".")}
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
         self._annotation += 1
@@ -81,25 +88,57 @@ class StringAnnotations(Rewrite):
             return updated.with_changes(value=f"{updated.quote}{rename.new}{updated.quote}")
         return self._annotation_string(original, updated, text)
 
-    def _parsable(self, original: cst.SimpleString, text: str) -> bool:
-        """Whether CPython parses the string as an expression nested no deeper than unawait converts.
+    def _parsed(self, original: cst.SimpleString, text: str) -> ast.Expression | None:
+        """The string as a stdlib expression, if CPython parses it and it nests no deeper than unawait converts.
 
         CPython's parser checks nesting; libcst's native parser, which would come next, crashes the
         whole process on a string nested a few thousand brackets deep.
         """
         try:
-            depth = deepest(ast.parse(text.strip(), mode="eval"))[0]
+            tree = ast.parse(text.strip(), mode="eval")
+            depth = deepest(tree)[0]
         except SyntaxError:
-            return False
+            return None
         except (RecursionError, MemoryError):
             depth = MAX_DEPTH + 1
         if depth > MAX_DEPTH:
             raise too_deep(depth, *self.ctx.locate(original), self.ctx.path)
-        return True
+        return tree
+
+    def _unchanged_names(self, tree: ast.Expression) -> list[str] | None:
+        """The names libcst would find in a plain type expression that no rewrite changes; None otherwise.
+
+        Then the string needs no libcst parse and pass: its names are counted as the pass would.
+        """
+        found: list[str] = []
+        for node in ast.walk(tree.body):
+            kind = type(node)
+            if kind is ast.Name:
+                found.append(node.id)  # type: ignore[attr-defined]
+            elif kind is ast.Attribute:
+                found.append(node.attr)  # type: ignore[attr-defined]
+            elif kind is ast.Constant:
+                value = node.value  # type: ignore[attr-defined]
+                if value is None or isinstance(value, bool):
+                    found.append(str(value))  # a Name to libcst
+            elif kind not in _PLAIN:
+                return None
+        names = self.ctx.names
+        if any(n in _SHAPED or n in names.kept or n in self._module_parts or names.rename(n) for n in found):
+            return None
+        return found
 
     def _annotation_string(self, original: cst.SimpleString, updated: cst.SimpleString, text: str) -> cst.SimpleString:
-        if not self._parsable(original, text):
+        tree = self._parsed(original, text)
+        if tree is None:
             return updated  # not an annotation after all; leave the string alone
+        # Text libcst's expression parser may refuse (a comment, outer spaces, an escape) takes
+        # the general path, which decides it exactly as before.
+        plain = None if "#" in text or "\\" in text or text != text.strip() else self._unchanged_names(tree)
+        if plain is not None:
+            self.ctx.uses.update(plain)  # as RenameNames counts each name it leaves
+            self.ctx.string_names.update(plain)
+            return updated
         try:
             expression = cst.parse_expression(text)
         except cst.ParserSyntaxError:

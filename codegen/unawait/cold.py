@@ -1,0 +1,221 @@
+"""Cold statements: those whose lines hold no word any rewrite reacts to, kept as written without a visit.
+
+libcst rebuilds every node a transformer visits, changed or not, and that rebuilding is most of
+the cost of a pass. A statement none of whose lines (comments and decorators above it included)
+holds a trigger word cannot be changed by any rewrite, so the pass hands it back untouched.
+
+A trigger word is one a rewrite reacts to: async syntax and the statements rewrites track across
+the module (`async`, `await`, `import`, `def`, `class`), the markers, the names the rename tables
+change, every name the module binds by an import (the qualified rewrites and the import fixer
+read those), and the modules a rewrite may add (`time`, whose local shadowing must be seen). The
+words are found in the raw text, strings and comments included, so the test errs towards visiting.
+
+Why this cannot change the output: every count or record the pass keeps that is read afterwards
+(uses of imported names, module names a rewrite adds, `__all__`) concerns trigger words only, so
+it is the same whether or not cold statements were visited; the one rewrite that carries state to
+the next statement of a block (comment lines of a removed statement, with keep_lines) is told
+about cold statements too (see Pipeline). A module whose statements cannot be matched one to one
+with the stdlib parser's gets no cold statements at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from itertools import accumulate
+from typing import Any, Iterable, Sequence
+
+import libcst as cst
+
+from .naming import NameMapper
+from .rewrites.flags import KNOWN_FLAGS
+from .rules import MODULE_MOVES, MODULE_MOVES_BY_PROFILE, REFUSED_ATTRIBUTES
+
+#: An identifier; the second form also finds a name right after an escape (`"\nAsyncConn"`).
+_WORD = re.compile(r"[^\W\d]\w*")
+_AFTER_ESCAPE = re.compile(r"(?<=\\[A-Za-z])[^\W\d]\w*")
+#: Line ends as Python's tokenizer counts them (str.splitlines also splits at form feeds and more).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+#: Words some rewrite reacts to whatever the tables say.
+_STATIC = frozenset(
+    {
+        # async syntax, and statements whose rewrites keep state across the module
+        "async",
+        "await",
+        "import",
+        "def",
+        "class",
+        # markers (`# ASYNC`, `# unawait: async-only`, `# unawait: keep`)
+        "ASYNC",
+        "unawait",
+        # typing shapes, strings that hold names, pytest's module mark
+        "Awaitable",
+        "Coroutine",
+        "AsyncGenerator",
+        "cast",
+        "TypeVar",
+        "__all__",
+        "pytestmark",
+        *REFUSED_ATTRIBUTES,
+        *KNOWN_FLAGS,
+    }
+)
+#: Modules a rewrite may add uses of (`asyncio.sleep` -> `time.sleep`): a local name that shadows
+#: one must be seen by the import fixer.
+_ADDED_MODULES = frozenset(
+    new_module.split(".")[0]
+    for table in (MODULE_MOVES, *MODULE_MOVES_BY_PROFILE.values())
+    for new_module, _ in table.values()
+)
+
+
+def _words(line: str) -> set[str]:
+    words = set(_WORD.findall(line))
+    if "\\" in line:
+        words.update(_AFTER_ESCAPE.findall(line))
+    return words
+
+
+def _bound_by_imports(statements: Iterable[ast.stmt]) -> set[str] | None:
+    """Every local name an import statement binds, at any depth; None if a star import binds unknown ones."""
+    names: set[str] = set()
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import):
+            names.update(a.asname or a.name.partition(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if any(a.name == "*" for a in node.names):
+                return None
+            names.update(a.asname or a.name for a in node.names)
+        else:
+            stack.extend(_child_statements(node))
+    return names
+
+
+def _child_statements(node: ast.stmt) -> list[ast.stmt]:
+    found: list[ast.stmt] = []
+    for field in ("body", "orelse", "finalbody"):
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            found.extend(value)
+    for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+        found.extend(part.body)
+    return found
+
+
+def trigger_words(source_words: set[str], names: NameMapper, imported: set[str]) -> set[str]:
+    """The words of this module that some rewrite may react to."""
+    config = names.config
+    fixed = set(_STATIC) | _ADDED_MODULES | imported | set(config.flags)
+    for dotted in (*names.modules, *config.add_keywords):
+        fixed.update(dotted.split("."))
+    return {w for w in source_words if w in fixed or names.rename(w) is not None}
+
+
+class _Mismatch(Exception):
+    """The two parsers' statements do not pair up one to one: no statement is cold."""
+
+
+#: libcst's compound statements and the stdlib ast nodes each may pair with.
+_PAIRS: dict[type[cst.CSTNode], tuple[type[ast.stmt], ...]] = {
+    cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
+    cst.ClassDef: (ast.ClassDef,),
+    cst.If: (ast.If,),
+    cst.For: (ast.For, ast.AsyncFor),
+    cst.While: (ast.While,),
+    cst.With: (ast.With, ast.AsyncWith),
+    cst.Try: (ast.Try,),
+}
+if hasattr(ast, "Match"):  # Python 3.10+
+    _PAIRS[cst.Match] = (ast.Match,)
+if hasattr(ast, "TryStar"):  # Python 3.11+
+    _PAIRS[cst.TryStar] = (ast.TryStar,)
+
+
+class ColdStatements:
+    """Finds a module's cold statements: `cold` holds the id() of each (outermost ones only)."""
+
+    def __init__(self, source: str, module: cst.Module, tree: ast.Module, names: NameMapper) -> None:
+        self.cold: set[int] = set()
+        imported = _bound_by_imports(tree.body)
+        if imported is None or "\r" in source.replace("\r\n", ""):
+            return  # a star import binds names no one can list; a lone CR ends lines unlike most tools
+        self._lines = _LINE_END.split(source)
+        line_words = [_words(line) for line in self._lines]
+        triggers = trigger_words(set().union(*line_words), names, imported)
+        hot = [0, *(0 if triggers.isdisjoint(words) else 1 for words in line_words)]
+        self._hot_before = list(accumulate(hot))  # [i]: hot lines among lines 1..i
+        try:
+            self._pair(module.body, tree.body)
+        except _Mismatch:
+            self.cold.clear()
+
+    def _blank(self, line: int) -> bool:
+        """Whether a 1-based line is blank or holds only a comment."""
+        if not 1 <= line <= len(self._lines):
+            return False
+        text = self._lines[line - 1].strip()
+        return not text or text.startswith("#")
+
+    def _is_hot(self, first: int, last: int) -> bool:
+        # Comment and blank lines around a statement may belong to it (libcst's leading lines,
+        # a marker above it): they count, on both sides.
+        while self._blank(first - 1):
+            first -= 1
+        while self._blank(last + 1):
+            last += 1
+        return self._hot_before[min(last, len(self._lines))] - self._hot_before[first - 1] > 0
+
+    def _pair(self, statements: Sequence[cst.CSTNode], nodes: Sequence[ast.stmt]) -> None:
+        """Pairs a block's statements with the stdlib's; marks the cold ones, looks inside the hot ones."""
+        index = 0
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                count = len(statement.body)  # `a; b` is one line to libcst, two statements to ast
+                group = nodes[index : index + count]
+                if len(group) != count or any(type(n) in _COMPOUND for n in group):
+                    raise _Mismatch
+            else:
+                kinds = _PAIRS.get(type(statement))
+                if kinds is None or index >= len(nodes) or not isinstance(nodes[index], kinds):
+                    raise _Mismatch
+                count, group = 1, nodes[index : index + 1]
+            index += count
+            first = min([group[0].lineno, *(d.lineno for d in getattr(group[0], "decorator_list", ()))])
+            last = group[-1].end_lineno or group[-1].lineno
+            if not self._is_hot(first, last):
+                self.cold.add(id(statement))
+            elif count == 1 and not isinstance(statement, cst.SimpleStatementLine):
+                self._pair_compound(statement, group[0])
+        if index != len(nodes):
+            raise _Mismatch
+
+    def _pair_block(self, block: cst.BaseSuite | None, nodes: Sequence[ast.stmt]) -> None:
+        if isinstance(block, cst.IndentedBlock):
+            self._pair(block.body, nodes)
+        # A one-line suite (`if x: y`) is left to its statement: hot as a whole, or cold.
+
+    def _pair_compound(self, statement: Any, node: Any) -> None:
+        """Pairs the blocks of a hot compound statement (clauses included) with the stdlib node's."""
+        self._pair_block(getattr(statement, "body", None), getattr(node, "body", ()))
+        orelse = getattr(statement, "orelse", None)
+        if isinstance(orelse, cst.If):  # elif: the stdlib nests it as the only statement of orelse
+            if len(node.orelse) != 1 or not isinstance(node.orelse[0], ast.If):
+                raise _Mismatch
+            self._pair_compound(orelse, node.orelse[0])
+        elif orelse is not None:  # else: of if, for, while, try
+            self._pair_block(orelse.body, node.orelse)
+        clauses = (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ()))
+        clause_nodes = (*getattr(node, "handlers", ()), *getattr(node, "cases", ()))
+        if len(clauses) != len(clause_nodes):
+            raise _Mismatch
+        for clause, clause_node in zip(clauses, clause_nodes):
+            self._pair_block(clause.body, clause_node.body)
+        final = getattr(statement, "finalbody", None)
+        if final is not None:
+            self._pair_block(final.body, node.finalbody)
+
+
+_COMPOUND = frozenset(kind for kinds in _PAIRS.values() for kind in kinds)
