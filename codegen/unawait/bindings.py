@@ -18,6 +18,7 @@ import ast
 import builtins
 from typing import Callable, Iterable, Optional, Sequence, Union
 
+from .cold import LineWords
 from .errors import SourceError
 from .rules import ASYNC_BRANCH_MARKER, DROP_MARKER
 
@@ -72,8 +73,11 @@ class _Scope:
 class _Collector:
     """Builds the scope tree of a module; skips what the sync output drops (async-only branches)."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, relevant: Callable[[int, int], bool] | None = None) -> None:
         self.lines = source.splitlines()
+        # Whether lines first..last hold a name that renames or that one renames to; a def, class
+        # or lambda without one binds and uses nothing a rename can change: only its name counts.
+        self.relevant = relevant
         self.module = _Scope("module", None)
         self.scopes = [self.module]
         self.every = [self.module]
@@ -112,6 +116,12 @@ class _Collector:
             if i <= len(self.lines)
         )
 
+    def _unaffected(self, node: ast.AST) -> bool:
+        if self.relevant is None:
+            return False
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])  # type: ignore[attr-defined]
+        return not self.relevant(first, node.end_lineno or node.lineno)  # type: ignore[attr-defined]
+
     def visit_all(self, nodes: Iterable[ast.AST]) -> None:
         for node in nodes:
             self.visit(node)
@@ -124,6 +134,11 @@ class _Collector:
             scope.uses.append((node.id, self.position(node)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 scope.bound.setdefault(node.id, (self.position(node), "assignment"))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) and self._unaffected(
+            node
+        ):
+            if not isinstance(node, ast.Lambda):
+                scope.bind(node.name, self.position(node), "class" if isinstance(node, ast.ClassDef) else "def")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.visit_all(node.decorator_list)
             self._function_header(node)
@@ -235,16 +250,28 @@ def _describe(scope: _Scope | None, name: str) -> str:
 
 
 def check_bindings(
-    tree: ast.Module, source: str, rename: Renamer, path: str, from_table: Callable[[str], bool] = bool
+    tree: ast.Module,
+    source: str,
+    rename: Renamer,
+    path: str,
+    from_table: Callable[[str], bool] = bool,
+    words: LineWords | None = None,
 ) -> set[Position]:
     """Raise a located SourceError for a rename that would change a binding; return the positions
     of bare names that must keep their name (parameters, and the uses that refer to them).
 
     from_table(name): whether the name's rename comes from a rename table rather than a
     convention; two imports that become one name by a table rename (`AsyncIterator` and
-    `Iterator` from typing) are one import in the output, not a collision.
+    `Iterator` from typing) are one import in the output, not a collision. With the module's
+    words, functions and classes whose lines hold no name a rename involves are not walked.
     """
-    collector = _Collector(source)
+    relevant = None
+    if words is not None and words.trusted:
+        renamed = {w for w in words.all if rename(w)}
+        if not renamed:
+            return set()  # nothing renames: no binding can change
+        relevant = words.holding(renamed | {rename(w) or w for w in renamed})
+    collector = _Collector(source, relevant)
     collector.visit_all(tree.body)
     module = collector.module
     kept: set[Position] = set()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import re
 from itertools import accumulate
-from typing import Any, Iterable, Sequence
+from typing import AbstractSet, Any, Callable, Iterable, Sequence
 
 import libcst as cst
 
@@ -134,19 +134,33 @@ if hasattr(ast, "TryStar"):  # Python 3.11+
     _PAIRS[cst.TryStar] = (ast.TryStar,)
 
 
+class LineWords:
+    """A module's lines and the words on each, found once for every pass that asks which lines hold a word."""
+
+    def __init__(self, source: str) -> None:
+        # A lone CR ends a line for Python but not for most tools: such text gets no answers.
+        self.trusted = "\r" not in source.replace("\r\n", "")
+        self.lines = _LINE_END.split(source)
+        self.words = [_words(line) for line in self.lines]
+        self.all: set[str] = set().union(*self.words)
+
+    def holding(self, wanted: AbstractSet[str]) -> Callable[[int, int], bool]:
+        """A test: whether any of lines first..last (1-based, inclusive) holds a word of wanted."""
+        before = list(accumulate([0, *(0 if wanted.isdisjoint(w) else 1 for w in self.words)]))
+        count = len(self.lines)
+        return lambda first, last: before[min(last, count)] - before[max(first, 1) - 1] > 0
+
+
 class ColdStatements:
     """Finds a module's cold statements: `cold` holds the id() of each (outermost ones only)."""
 
-    def __init__(self, source: str, module: cst.Module, tree: ast.Module, names: NameMapper) -> None:
+    def __init__(self, words: LineWords, module: cst.Module, tree: ast.Module, names: NameMapper) -> None:
         self.cold: set[int] = set()
         imported = _bound_by_imports(tree.body)
-        if imported is None or "\r" in source.replace("\r\n", ""):
-            return  # a star import binds names no one can list; a lone CR ends lines unlike most tools
-        self._lines = _LINE_END.split(source)
-        line_words = [_words(line) for line in self._lines]
-        triggers = trigger_words(set().union(*line_words), names, imported)
-        hot = [0, *(0 if triggers.isdisjoint(words) else 1 for words in line_words)]
-        self._hot_before = list(accumulate(hot))  # [i]: hot lines among lines 1..i
+        if imported is None or not words.trusted:
+            return  # a star import binds names no one can list
+        self._lines = words.lines
+        self._holds = words.holding(trigger_words(words.all, names, imported))
         try:
             self._pair(module.body, tree.body)
         except _Mismatch:
@@ -166,7 +180,7 @@ class ColdStatements:
             first -= 1
         while self._blank(last + 1):
             last += 1
-        return self._hot_before[min(last, len(self._lines))] - self._hot_before[first - 1] > 0
+        return self._holds(first, last)
 
     def _pair(self, statements: Sequence[cst.CSTNode], nodes: Sequence[ast.stmt]) -> None:
         """Pairs a block's statements with the stdlib's; marks the cold ones, looks inside the hot ones."""

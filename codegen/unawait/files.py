@@ -28,7 +28,7 @@ from .plan import Job, Plan, excluded, plan_trees, rel_path
 from .report import OUT_OF_DATE, FileResult, Problem, Report, Status
 from .scan import ProjectNames
 from .text import HEADER, HEADER_PREFIX, add_header, decode_source, header_source, unified_diff
-from .twins import import_twins
+from .twins import scanned_import_twins
 from .workers import Workers, WorkResult, available_cpus, convert_one, free_cpus, scan_one
 
 if TYPE_CHECKING:
@@ -197,7 +197,8 @@ class _Run:
                 project = project.merge(src.names)
                 ok.append(src)
         # Not cached per source: the twins depend on the project's other modules, read each run.
-        project = project.merge(import_twins(self.config, [(s.text, s.job.source_rel) for s in ok]))
+        twins = scanned_import_twins(self.config, [(s.job.source_rel, s.names.from_imports) for s in ok if s.names])
+        project = project.merge(twins)
         return project, ok
 
     def consult_cache(self, ok: list[_Source], sources: list[_Source], project: ProjectNames) -> list[_Source]:

@@ -12,7 +12,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .bindings import check_bindings
-from .cold import ColdStatements
+from .cold import ColdStatements, LineWords
 from .config import Config, tree_parts
 from .context import Context, dotted_name
 from .deep import call_deep, check_depth, deepest, too_deep
@@ -256,14 +256,15 @@ def _convert(
     if flags:
         config = replace(config, flags={**config.flags, **flags})
     names = NameMapper(config, project, module_renames=module_renames)
+    words = LineWords(source)
     kept = check_bindings(
-        tree, source, lambda name: _new_name(names, name), path, lambda name: _from_table(names, name)
+        tree, source, lambda name: _new_name(names, name), path, lambda name: _from_table(names, name), words
     )
     ctx = Context(names=names, path=path, locate=_Positions(module), kept_names=kept, keep_lines=config.keep_lines)
     for profile, node in sorted(auto.items()):  # for --explain: which import switched it on
         ctx.record(node, "auto-profile", profile, f"profile:{profile}")
     # --explain visits everything: it also reports names that keep their spelling.
-    skipped = ColdStatements(source, module, tree, names).cold if cold and not explain else frozenset()
+    skipped = ColdStatements(words, module, tree, names).cold if cold and not explain else frozenset()
     piped = module.visit(Pipeline(ctx, cold=skipped))
     converted = fix_imports(piped, ctx)
     # Only blocks that differ from every block of the source are sorted: the rest stay byte-identical.

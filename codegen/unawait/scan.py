@@ -28,9 +28,13 @@ class ProjectNames:
     #: Import twins found on disk by the file layer (see twins.py), as "name:twin:module"; an
     #: empty twin ("name::why") is a name kept for want of one clear twin.
     import_twins: frozenset[str] = frozenset()
+    #: One module's `from` imports, as "level:module:name,name as alias,..." (see from_import_entry):
+    #: what finding its import twins needs, kept with the scan so that the source is parsed once.
+    #: Per module only: a merged project has none.
+    from_imports: frozenset[str] = frozenset()
 
     def merge(self, other: ProjectNames) -> ProjectNames:
-        """The union of two scans."""
+        """The union of two scans (their from_imports, which belong to one module each, are dropped)."""
         return ProjectNames(
             self.async_defs | other.async_defs,
             self.async_uses | other.async_uses,
@@ -39,6 +43,12 @@ class ProjectNames:
             self.imported_async | other.imported_async,
             self.import_twins | other.import_twins,
         )
+
+
+def from_import_entry(node: ast.ImportFrom) -> str:
+    """`from ..a.b import x, y as z` -> "2:a.b:x,y as z"."""
+    names = ",".join(a.name if a.asname is None else f"{a.name} as {a.asname}" for a in node.names)
+    return f"{node.level}:{node.module or ''}:{names}"
 
 
 def _callee_name(node: ast.expr) -> str | None:
@@ -97,6 +107,7 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
     async_names: set[str] = set()
     used_names: set[str] = set()
     imported_async: set[str] = set()
+    from_imports: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _callee_name(node)
@@ -112,6 +123,7 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
             if "Async" in node.name:
                 async_names.add(node.name)
         elif isinstance(node, ast.ImportFrom):
+            from_imports.add(from_import_entry(node))
             ours = node.level > 0 or any(part in packages for part in (node.module or "").split("."))
             if ours:
                 async_names.update(a.name for a in node.names if "Async" in a.name)
@@ -144,4 +156,5 @@ def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
         frozenset(async_names),
         frozenset(used_names),
         frozenset(imported_async),
+        from_imports=frozenset(from_imports),
     )

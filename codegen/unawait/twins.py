@@ -12,11 +12,11 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from .config import Config
 from .naming import replace_async_word, strip_a_prefix
-from .scan import ProjectNames
+from .scan import ProjectNames, from_import_entry
 
 #: "async" as a word of a snake_case name: `async_bulk`, `mark_async_test`, `scan_async`.
 _SNAKE_ASYNC = re.compile(r"(?<![A-Za-z0-9])async(?![A-Za-z0-9])")
@@ -104,11 +104,25 @@ class _Modules:
 _MODULE = "@"
 
 
-def _module_twin(modules: _Modules, found: Path | None, parts: list[str], node: ast.ImportFrom) -> str | None:
+class _FromImport(NamedTuple):
+    """What finding twins needs of one `from` import (see scan.from_import_entry)."""
+
+    level: int
+    module: str
+    names: tuple[tuple[str, str | None], ...]  # (name, alias or None)
+
+
+def _parse_entry(entry: str) -> _FromImport:
+    level, module, names = entry.split(":", 2)
+    pairs = tuple((name, alias or None) for name, _, alias in (n.partition(" as ") for n in names.split(",")))
+    return _FromImport(int(level), module, pairs)
+
+
+def _module_twin(modules: _Modules, found: Path | None, parts: list[str], node: _FromImport) -> str | None:
     """`from ..afeed import Feed` -> "feed" when afeed.py has one hand-written sibling twin that binds every name."""
     last = parts[-1] if parts else ""
     twins = twin_candidates(last)
-    if found is None or not twins or any(a.name == "*" for a in node.names):
+    if found is None or not twins or any(name == "*" for name, _ in node.names):
         return None
     folder = found.parent.parent if found.name == "__init__.py" else found.parent
     present = [t for t in twins if modules.file([t], [folder]) is not None]
@@ -118,9 +132,9 @@ def _module_twin(modules: _Modules, found: Path | None, parts: list[str], node: 
     mine = modules.bound(found) or frozenset()
     # Every imported name must exist in the twin module as the sync code spells it: its own
     # import twin where it has exactly one (as import_twins decides), else itself.
-    for alias in node.names:
-        present_twins = [t for t in twin_candidates(alias.name) if t in mine] if alias.asname is None else []
-        final = present_twins[0] if len(present_twins) == 1 else alias.name
+    for name, alias in node.names:
+        present_twins = [t for t in twin_candidates(name) if t in mine] if alias is None else []
+        final = present_twins[0] if len(present_twins) == 1 else name
         if not bound or final not in bound:
             return None
     return ".".join([*parts[:-1], present[0]])
@@ -128,21 +142,27 @@ def _module_twin(modules: _Modules, found: Path | None, parts: list[str], node: 
 
 def import_twins(config: Config, sources: Iterable[tuple[str, str]]) -> ProjectNames:
     """The import twins of (text, path relative to the root) sources, as ProjectNames.import_twins entries."""
-    modules = _Modules(config)
-    entries: set[str] = set()
+    scanned = []
     for text, rel in sources:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError):
             continue  # the scan reports it
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.ImportFrom):
-                continue
-            wanted = [(a.name, twin_candidates(a.name)) for a in node.names if a.asname is None]
+        scanned.append((rel, frozenset(from_import_entry(n) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom))))
+    return scanned_import_twins(config, scanned)
+
+
+def scanned_import_twins(config: Config, sources: Iterable[tuple[str, frozenset[str]]]) -> ProjectNames:
+    """import_twins() of (path relative to the root, its scan's from_imports) pairs: no source is parsed again."""
+    modules = _Modules(config)
+    entries: set[str] = set()
+    for rel, from_imports in sources:
+        for node in map(_parse_entry, sorted(from_imports)):
+            wanted = [(name, twin_candidates(name)) for name, alias in node.names if alias is None]
             wanted = [(name, twins) for name, twins in wanted if twins]
             if not wanted and not (node.module and twin_candidates(node.module.rpartition(".")[2])):
                 continue
-            parts = (node.module or "").split(".") if node.module else []
+            parts = node.module.split(".") if node.module else []
             if node.level:
                 package = Path(rel).parent
                 for _ in range(node.level - 1):
@@ -153,7 +173,7 @@ def import_twins(config: Config, sources: Iterable[tuple[str, str]]) -> ProjectN
             bound = modules.bound(found) if found else None
             if not bound:
                 continue
-            module = "." * node.level + (node.module or "")
+            module = "." * node.level + node.module
             moved = _module_twin(modules, found, parts, node) if node.module else None
             if moved is not None:
                 entries.add(f"{_MODULE}{node.module}:{moved}:{module}")

@@ -83,6 +83,13 @@ CAPTURED = [
         id="a builtin rename is captured by a parameter",
     ),
     P(
+        # `first` holds no name that renames, only the one `anext` renames to: it is still walked
+        "def first(it):\n    return next(it)\n\n\nasync def anext(it):\n    return 1\n",
+        (2, 12),
+        ["`next` here would refer to `anext` (def at 5:1), renamed to `next`"],
+        id="a renamed def would capture a builtin another function uses",
+    ),
+    P(
         "def f():\n    global get\n    get = 1\n\nasync def aget():\n    pass\n",
         (5, 1),
         ["`aget` becomes `get`", "`get` (global at 2:5)"],

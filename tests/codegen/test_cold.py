@@ -11,7 +11,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 from unawait import Config, Tree
-from unawait.cold import ColdStatements
+from unawait.cold import ColdStatements, LineWords
 from unawait.config import load_config
 from unawait.generate import module_path_renames, transform_module
 from unawait.naming import NameMapper
@@ -26,7 +26,7 @@ def cold_lines(source: str, config: Config = CONFIG) -> list[int]:
     source = textwrap.dedent(source).lstrip("\n")
     module = cst.parse_module(source)
     names = NameMapper(config, scan_module(source), module_renames=module_path_renames(config))
-    cold = ColdStatements(source, module, ast.parse(source), names).cold
+    cold = ColdStatements(LineWords(source), module, ast.parse(source), names).cold
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     return sorted(positions[node].start.line for node in positions if id(node) in cold)
 

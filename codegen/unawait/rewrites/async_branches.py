@@ -9,7 +9,6 @@ import re
 from typing import Any, Optional, Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
 from ..context import Context, names_in, without_leading_blank_lines
 from ..rules import DROP_MARKER, KEEP_MARKER
@@ -132,6 +131,8 @@ class AsyncBranches(Rewrite):
 
     def _visit_statement(self, node: cst.CSTNode) -> bool:
         if is_kept(node):
+            import libcst.matchers as m  # half a second to import: only for the rare kept line
+
             if m.findall(node, m.Await() | m.CompFor(asynchronous=m.Asynchronous())):
                 raise self.ctx.error(
                     node,
