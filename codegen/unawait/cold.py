@@ -29,7 +29,7 @@ import libcst as cst
 
 from .naming import NameMapper
 from .rewrites.flags import KNOWN_FLAGS
-from .rules import MODULE_MOVES, MODULE_MOVES_BY_PROFILE, REFUSED_ATTRIBUTES
+from .rules import MODULE_MOVES, MODULE_MOVES_BY_PROFILE, REFUSED, REFUSED_ATTRIBUTES
 
 #: An identifier; the second form also finds a name right after an escape (`"\nAsyncConn"`).
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -70,6 +70,17 @@ _ADDED_MODULES = frozenset(
 )
 
 
+#: Modules whose names the qualified rewrites look up (`aio.sleep` with `import asyncio as aio`).
+_QUALIFIED_ROOTS = frozenset(
+    {"asyncio", "anyio", "pytest", "pytest_asyncio"}
+    | {
+        module.split(".")[0]
+        for table in (MODULE_MOVES, *MODULE_MOVES_BY_PROFILE.values(), REFUSED)
+        for module, _ in table
+    }
+)
+
+
 def _words(line: str) -> set[str]:
     words = set(_WORD.findall(line))
     if "\\" in line:
@@ -77,18 +88,21 @@ def _words(line: str) -> set[str]:
     return words
 
 
-def _bound_by_imports(statements: Iterable[ast.stmt]) -> set[str] | None:
-    """Every local name an import statement binds, at any depth; None if a star import binds unknown ones."""
-    names: set[str] = set()
+def _bound_by_imports(statements: Iterable[ast.stmt]) -> dict[str, str] | None:
+    """Every local name an import statement binds, at any depth, with the root of its module ("" for
+    a relative import); None if a star import binds names no one can list."""
+    names: dict[str, str] = {}
     stack = list(statements)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Import):
-            names.update(a.asname or a.name.partition(".")[0] for a in node.names)
+            for alias in node.names:
+                names[alias.asname or alias.name.partition(".")[0]] = alias.name.partition(".")[0]
         elif isinstance(node, ast.ImportFrom):
             if any(a.name == "*" for a in node.names):
                 return None
-            names.update(a.asname or a.name for a in node.names)
+            root = "" if node.level else (node.module or "").partition(".")[0]
+            names.update((a.asname or a.name, root) for a in node.names)
         else:
             stack.extend(_child_statements(node))
     return names
@@ -105,13 +119,44 @@ def _child_statements(node: ast.stmt) -> list[ast.stmt]:
     return found
 
 
-def trigger_words(source_words: set[str], names: NameMapper, imported: set[str]) -> set[str]:
-    """The words of this module that some rewrite may react to."""
+def trigger_words(source_words: set[str], names: NameMapper, imported: dict[str, str]) -> set[str]:
+    """The words of this module that some rewrite may react to.
+
+    Of the names imports bind, those of modules a qualified rewrite knows (asyncio, anyio, ...,
+    the configured add_keywords and module renames): `typing as t` makes `t` no trigger.
+    """
     config = names.config
-    fixed = set(_STATIC) | _ADDED_MODULES | imported | set(config.flags)
+    roots = set(_QUALIFIED_ROOTS)
     for dotted in (*names.modules, *config.add_keywords):
-        fixed.update(dotted.split("."))
+        roots.update(dotted.split("."))
+    qualified = {local for local, root in imported.items() if root in roots}
+    fixed = _STATIC | _ADDED_MODULES | qualified | roots | set(config.flags)
     return {w for w in source_words if w in fixed or names.rename(w) is not None}
+
+
+def identifier_counts(nodes: Iterable[ast.AST], wanted: AbstractSet[str]) -> dict[str, int]:
+    """How often each wanted name occurs in nodes where libcst has a Name node (what the pass counts)."""
+    counts: dict[str, int] = {}
+    for root in nodes:
+        for node in ast.walk(root):
+            found: Iterable[str] = ()
+            if isinstance(node, ast.Name):
+                found = (node.id,)
+            elif isinstance(node, ast.Attribute):
+                found = (node.attr,)
+            elif isinstance(node, (ast.keyword, ast.arg)):
+                found = (node.arg,) if node.arg else ()
+            elif isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, bool)):
+                found = (str(node.value),)  # None, True and False are Names to libcst
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                found = node.names
+            else:
+                name = getattr(node, "name", None) or getattr(node, "rest", None)  # except ... as, match captures
+                found = (name,) if isinstance(name, str) else ()
+            for name in found:
+                if name in wanted:
+                    counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 class _Mismatch(Exception):
@@ -152,19 +197,68 @@ class LineWords:
 
 
 class ColdStatements:
-    """Finds a module's cold statements: `cold` holds the id() of each (outermost ones only)."""
+    """Finds a module's cold parts: statements, and the decorators, parameters and return
+    annotations of hot function definitions (outermost ones only).
+
+    `cold` holds the id() of the cold statements, `parts` that of the other cold parts; `units`
+    maps each to its stdlib nodes and lines, for settle_uses().
+    """
 
     def __init__(self, words: LineWords, module: cst.Module, tree: ast.Module, names: NameMapper) -> None:
         self.cold: set[int] = set()
+        self.parts: set[int] = set()
+        self.units: dict[int, tuple[list[ast.AST], int, int]] = {}
+        self.words = words
+        self.imported: set[str] = set()
         imported = _bound_by_imports(tree.body)
         if imported is None or not words.trusted:
             return  # a star import binds names no one can list
+        self.imported = set(imported)
         self._lines = words.lines
         self._holds = words.holding(trigger_words(words.all, names, imported))
         try:
             self._pair(module.body, tree.body)
         except _Mismatch:
             self.cold.clear()
+            self.parts.clear()
+            self.units.clear()
+
+    def _mark(self, node: cst.CSTNode, nodes: list[ast.AST], first: int, last: int, statement: bool) -> bool:
+        """Marks node cold if lines first..last hold no trigger (with the comments around them)."""
+        while self._blank(first - 1):
+            first -= 1
+        while self._blank(last + 1):
+            last += 1
+        if self._holds(first, last):
+            return False
+        (self.cold if statement else self.parts).add(id(node))
+        self.units[id(node)] = (nodes, first, last)
+        return True
+
+    def settle_uses(self, ctx: Any, skipped: Iterable[int]) -> bool:
+        """Adds to ctx.uses the uses, in skipped cold parts, of imported names a rewrite dropped uses of.
+
+        Those are the only counts imports.py reads that the pass did not take itself (every other
+        name it reads is a trigger word). False when a cold part holds such a name only as a word
+        (a string annotation, a comment): then only a full pass can tell whether its import stays.
+        """
+        wanted = ctx.dropped_names & self.imported
+        if not wanted:
+            return True
+        unsure: set[str] = set()
+        for key in skipped:
+            nodes, first, last = self.units[key]
+            hit: set[str] = set()
+            for words in self.words.words[first - 1 : last]:
+                hit |= wanted & words
+            if not hit:
+                continue
+            counts = identifier_counts(nodes, hit)
+            for name in hit:
+                ctx.uses[name] += counts.get(name, 0)
+                if not counts.get(name):
+                    unsure.add(name)
+        return all(ctx.uses[name] > 0 for name in unsure)
 
     def _blank(self, line: int) -> bool:
         """Whether a 1-based line is blank or holds only a comment."""
@@ -173,14 +267,39 @@ class ColdStatements:
         text = self._lines[line - 1].strip()
         return not text or text.startswith("#")
 
-    def _is_hot(self, first: int, last: int) -> bool:
-        # Comment and blank lines around a statement may belong to it (libcst's leading lines,
-        # a marker above it): they count, on both sides.
-        while self._blank(first - 1):
-            first -= 1
-        while self._blank(last + 1):
-            last += 1
-        return self._holds(first, last)
+    def _pair_header(self, statement: cst.FunctionDef, node: Any) -> None:
+        """A hot def's decorators, parameters and return annotation, each cold or not on its own lines."""
+        if len(statement.decorators) != len(node.decorator_list):
+            raise _Mismatch
+        for decorator, expression in zip(statement.decorators, node.decorator_list):
+            self._mark_expression(decorator, expression)
+        if (statement.returns is None) != (node.returns is None):
+            raise _Mismatch
+        if statement.returns is not None:
+            self._mark_expression(statement.returns, node.returns)
+        params, args = statement.params, node.args
+        positional = [*params.posonly_params, *params.params]
+        ast_positional = [*args.posonlyargs, *args.args]
+        defaults = [None] * (len(ast_positional) - len(args.defaults)) + list(args.defaults)
+        pairs = [
+            *zip(positional, ast_positional, defaults),
+            *zip(params.kwonly_params, args.kwonlyargs, args.kw_defaults),
+        ]
+        if len(positional) != len(ast_positional) or len(params.kwonly_params) != len(args.kwonlyargs):
+            raise _Mismatch
+        for star, arg in ((params.star_arg, args.vararg), (params.star_kwarg, args.kwarg)):
+            if isinstance(star, cst.Param) != (arg is not None):
+                raise _Mismatch
+            if isinstance(star, cst.Param) and arg is not None:
+                pairs.append((star, arg, None))
+        for param, arg, default in pairs:
+            if (param.default is None) != (default is None):
+                raise _Mismatch
+            nodes = [arg] if default is None else [arg, default]
+            self._mark(param, nodes, arg.lineno, (default or arg).end_lineno or arg.lineno, statement=False)
+
+    def _mark_expression(self, part: cst.CSTNode, expression: ast.expr) -> None:
+        self._mark(part, [expression], expression.lineno, expression.end_lineno or expression.lineno, statement=False)
 
     def _pair(self, statements: Sequence[cst.CSTNode], nodes: Sequence[ast.stmt]) -> None:
         """Pairs a block's statements with the stdlib's; marks the cold ones, looks inside the hot ones."""
@@ -199,10 +318,12 @@ class ColdStatements:
             index += count
             first = min([group[0].lineno, *(d.lineno for d in getattr(group[0], "decorator_list", ()))])
             last = group[-1].end_lineno or group[-1].lineno
-            if not self._is_hot(first, last):
-                self.cold.add(id(statement))
-            elif count == 1 and not isinstance(statement, cst.SimpleStatementLine):
+            if self._mark(statement, list(group), first, last, statement=True):
+                continue
+            if count == 1 and not isinstance(statement, cst.SimpleStatementLine):
                 self._pair_compound(statement, group[0])
+            if isinstance(statement, cst.FunctionDef):
+                self._pair_header(statement, group[0])
         if index != len(nodes):
             raise _Mismatch
 

@@ -49,6 +49,8 @@ class Context:
     pipeline: Any = None
     #: Config.keep_lines: removed lines leave a comment, so no line below them moves.
     keep_lines: bool = False
+    #: id() of each cold part (see cold.py) the pass handed back unvisited, once per time it met it.
+    cold_skips: list[int] = field(default_factory=list)
 
     def record(self, node: cst.CSTNode, rule: str, before: str, after: str) -> None:
         """Note one change for --explain (located only if asked: positions cost a tree walk)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import sys
 import threading
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 from .errors import SourceError
 
@@ -30,28 +30,44 @@ _active = 0
 _saved_limit = 0
 
 
-def deepest(tree: ast.AST) -> tuple[int, int, int]:
-    """The nesting depth of a tree and the line and column (1-based) of its deepest node.
+class DepthWalk:
+    """Every node of a tree, as ast.walk gives them (in another order); afterwards `deepest` holds
+    the tree's nesting depth and the line and column (1-based) of its deepest node.
 
     `a and b and c` and implicitly joined strings are one node to ast but a chain to libcst:
     each operand, and each line of a string that spans lines, counts as a level.
     """
-    best = (0, 1, 1)
-    stack: list[tuple[ast.AST, int, int, int]] = [(tree, 0, 1, 1)]
-    while stack:
-        node, depth, line, column = stack.pop()
-        if isinstance(node, (ast.expr, ast.stmt)):  # operators and contexts have no position: use the parent's
-            line, column = node.lineno, node.col_offset + 1
-        if isinstance(node, ast.BoolOp):
-            depth += len(node.values) - 1
-        elif isinstance(node, (ast.Constant, ast.JoinedStr)):
-            end = getattr(node, "end_lineno", None)
-            if end is not None:
-                depth += end - node.lineno
-        if depth > best[0]:
-            best = (depth, line, column)
-        stack.extend((child, depth + 1, line, column) for child in ast.iter_child_nodes(node))
-    return best
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.tree = tree
+        self.deepest = (0, 1, 1)
+
+    def __iter__(self) -> Iterator[ast.AST]:
+        best = (0, 1, 1)
+        stack: list[tuple[ast.AST, int, int, int]] = [(self.tree, 0, 1, 1)]
+        while stack:
+            node, depth, line, column = stack.pop()
+            if isinstance(node, (ast.expr, ast.stmt)):  # operators and contexts have no position: use the parent's
+                line, column = node.lineno, node.col_offset + 1
+            if isinstance(node, ast.BoolOp):
+                depth += len(node.values) - 1
+            elif isinstance(node, (ast.Constant, ast.JoinedStr)):
+                end = getattr(node, "end_lineno", None)
+                if end is not None:
+                    depth += end - node.lineno
+            if depth > best[0]:
+                best = (depth, line, column)
+            stack.extend((child, depth + 1, line, column) for child in ast.iter_child_nodes(node))
+            yield node
+        self.deepest = best
+
+
+def deepest(tree: ast.AST) -> tuple[int, int, int]:
+    """The nesting depth of a tree and the line and column (1-based) of its deepest node (see DepthWalk)."""
+    walk = DepthWalk(tree)
+    for _ in walk:
+        pass
+    return walk.deepest
 
 
 def too_deep(depth: int, line: int, column: int, path: str) -> SourceError:
@@ -65,9 +81,9 @@ def too_deep(depth: int, line: int, column: int, path: str) -> SourceError:
     )
 
 
-def check_depth(tree: ast.AST, path: str) -> None:
-    """Refuse code nested deeper than MAX_DEPTH, located at its deepest node."""
-    depth, line, column = deepest(tree)
+def check_depth(tree: ast.AST, path: str, known: tuple[int, int, int] | None = None) -> None:
+    """Refuse code nested deeper than MAX_DEPTH, located at its deepest node (known: deepest(tree), if measured)."""
+    depth, line, column = known or deepest(tree)
     if depth > MAX_DEPTH:
         raise too_deep(depth, line, column, path)
 

@@ -24,7 +24,7 @@ from .naming import NameMapper
 from .rewrites import Pipeline
 from .rewrites.flags import inferred_flags
 from .rules import PROFILE_IMPORTS
-from .scan import ProjectNames, parse_source, scan_tree
+from .scan import Parsed, ProjectNames, parse_source, scan_tree
 
 _DEFAULT = Config()
 _BUG_HINT = (
@@ -205,6 +205,7 @@ def transform_module(
     project: ProjectNames | None = None,
     explain: bool = True,
     cold: bool = True,
+    parsed: Parsed | None = None,
 ) -> Output:
     """Convert one module; raises SourceError (with path:line:col and a hint) on what it cannot convert.
 
@@ -212,17 +213,25 @@ def transform_module(
     scan_module() of every file); without it, this module alone is scanned. With explain=False,
     Output.changes is empty and no positions are computed. With cold=False, every statement is
     visited, even those no rewrite can change (see cold.py; the output is the same, only slower).
+    `parsed`: the source's stdlib tree and depth, if a scan has them (scan.scan_measured).
     """
     # Deep but valid code (an elif chain of hundreds, a long `+` chain) needs more stack than
     # libcst's recursive visitors get on an ordinary thread.
-    return call_deep(lambda: _transform(source, config or _DEFAULT, path, project, explain, cold))
+    return call_deep(lambda: _transform(source, config or _DEFAULT, path, project, explain, cold, parsed))
 
 
 def _transform(
-    source: str, config: Config, path: str, project: ProjectNames | None, explain: bool, cold: bool
+    source: str,
+    config: Config,
+    path: str,
+    project: ProjectNames | None,
+    explain: bool,
+    cold: bool,
+    parsed: Parsed | None = None,
 ) -> Output:
-    tree = parse_source(source, path)
-    check_depth(tree, path)  # before libcst, whose parser would take minutes, or crash, on such code
+    tree = parse_source(source, path) if parsed is None else parsed.tree
+    # Before libcst, whose parser would take minutes, or crash, on such code.
+    check_depth(tree, path, None if parsed is None else parsed.deepest)
     try:
         return _convert(source, config, path, project, explain, tree, cold)
     except RecursionError:
@@ -238,6 +247,7 @@ def _convert(
     tree: ast.Module,
     cold: bool = True,
 ) -> Output:
+    given = config  # before this module's own profiles and flags are added
     module_renames = module_path_renames(config)
     if project is None:
         # Imports from our own package, or from an async tree (`pkg._async.x`), name project classes.
@@ -264,8 +274,10 @@ def _convert(
     for profile, node in sorted(auto.items()):  # for --explain: which import switched it on
         ctx.record(node, "auto-profile", profile, f"profile:{profile}")
     # --explain visits everything: it also reports names that keep their spelling.
-    skipped = ColdStatements(words, module, tree, names).cold if cold and not explain else frozenset()
-    piped = module.visit(Pipeline(ctx, cold=skipped))
+    found = ColdStatements(words, module, tree, names) if cold and not explain else None
+    piped = module.visit(Pipeline(ctx, cold=found.cold, cold_parts=found.parts) if found else Pipeline(ctx))
+    if found is not None and not found.settle_uses(ctx, ctx.cold_skips):
+        return _convert(source, given, path, project, explain, tree, cold=False)
     converted = fix_imports(piped, ctx)
     # Only blocks that differ from every block of the source are sorted: the rest stay byte-identical.
     if config.sort_imports:

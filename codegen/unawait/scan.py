@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import Iterable, NamedTuple
 
+from .deep import DepthWalk
 from .errors import SourceError
 
 
@@ -100,15 +102,33 @@ def scan_module(source: str, path: str = "<string>", packages: tuple[str, ...] =
     return scan_tree(parse_source(source, path), packages)
 
 
-def scan_tree(tree: ast.Module, packages: tuple[str, ...] = ()) -> ProjectNames:
-    """ProjectNames of an already parsed module; imports from modules with a part in `packages` count as ours."""
+def scan_measured(source: str, path: str, packages: tuple[str, ...] = ()) -> tuple[ProjectNames, Parsed]:
+    """scan_module(), with the stdlib tree and its deepest node, measured on the same walk."""
+    tree = parse_source(source, path)
+    walk = DepthWalk(tree)
+    names = scan_tree(tree, packages, walk)
+    return names, Parsed(tree, walk.deepest)
+
+
+class Parsed(NamedTuple):
+    """A module's stdlib tree and deepest(tree), for a conversion that need not parse and measure it again."""
+
+    tree: ast.Module
+    deepest: tuple[int, int, int]
+
+
+def scan_tree(tree: ast.Module, packages: tuple[str, ...] = (), nodes: Iterable[ast.AST] | None = None) -> ProjectNames:
+    """ProjectNames of an already parsed module; imports from modules with a part in `packages` count as ours.
+
+    nodes: every node of tree, if it is walked for something else too (ast.walk(tree) otherwise).
+    """
     async_defs: set[str] = set()
     async_uses: set[str] = set()
     async_names: set[str] = set()
     used_names: set[str] = set()
     imported_async: set[str] = set()
     from_imports: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if nodes is None else nodes:
         if isinstance(node, ast.Call):
             name = _callee_name(node)
             if name:

@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 from .config import Config
 from .errors import SourceError
-from .scan import ProjectNames, scan_module
+from .scan import Parsed, ProjectNames, scan_measured
 
 #: One file's result: ("ok", names) from a scan or ("ok", code, changes) from a conversion,
 #: ("source", message, line, column, hint), ("internal", traceback), or ("crashed", how) when
@@ -31,11 +31,22 @@ WorkResult = tuple[Any, ...]
 WorkFunc = Callable[..., WorkResult]
 
 
+#: Trees this process parsed while scanning, by path, for the conversion of the same text in the
+#: same run: parsing (and measuring the depth of) a large tree twice costs seconds. The largest
+#: sources are scanned first and kept up to PARSED_BUDGET characters of source (about 30 bytes of
+#: tree a character); a conversion takes its tree out. Workers.close() forgets the rest.
+_parsed: dict[str, tuple[str, Parsed]] = {}
+PARSED_BUDGET = 3_000_000
+
+
 def scan_one(item: tuple[str, str], packages: tuple[str, ...]) -> WorkResult:
     """Scan one (text, path) for the names that drive renames."""
     text, path = item
     try:
-        return ("ok", scan_module(text, path, packages))
+        names, parsed = scan_measured(text, path, packages)
+        if sum(len(kept) for kept, _ in _parsed.values()) + len(text) <= PARSED_BUDGET:
+            _parsed[path] = (text, parsed)
+        return ("ok", names)
     except SourceError as exc:
         return ("source", exc.message, exc.line, exc.column, exc.hint)
     except Exception:  # a bug must not lose the other files' work
@@ -47,8 +58,10 @@ def convert_one(item: tuple[str, str], config: Config, project: ProjectNames, ex
     from . import generate  # libcst takes a third of a second to import: only when converting
 
     text, path = item
+    kept = _parsed.pop(path, None)
+    parsed = kept[1] if kept is not None and kept[0] == text else None
     try:
-        out = generate.transform_module(text, config, path=path, project=project, explain=explain)
+        out = generate.transform_module(text, config, path=path, project=project, explain=explain, parsed=parsed)
         return ("ok", out.code, out.changes)
     except SourceError as exc:
         # SourceError's keyword arguments do not survive pickling, so send plain values.
@@ -277,7 +290,8 @@ class Workers:
         return self._context
 
     def close(self) -> None:
-        """Stop the worker processes, if any were started."""
+        """Stop the worker processes, if any were started, and forget the trees kept in this one."""
+        _parsed.clear()
         for worker in self._workers:
             worker.stop()
         self._workers = []

@@ -60,14 +60,22 @@ class Pipeline(cst.CSTTransformer):
     """Runs a sequence of rewrites in a single walk: visits in order, leaves chained in order."""
 
     def __init__(
-        self, ctx: Context, rewrites: Sequence[type[Any]] = REWRITES, cold: AbstractSet[int] = frozenset()
+        self,
+        ctx: Context,
+        rewrites: Sequence[type[Any]] = REWRITES,
+        cold: AbstractSet[int] = frozenset(),
+        cold_parts: AbstractSet[int] = frozenset(),
     ) -> None:
         super().__init__()
         ctx.pipeline = self
+        self.ctx = ctx
         self.rewrites = [rewrite(ctx) for rewrite in rewrites]
-        # id() of statements no rewrite can change (see cold.py): neither visited nor rebuilt. A
-        # rewrite that hands something to the next statement of a block gets them via cold_statement.
+        # id() of statements, and of parts of def headers, that no rewrite can change (see cold.py):
+        # neither visited nor rebuilt. A rewrite that hands something to the next statement of a
+        # block gets the cold statements too, via cold_statement.
         self._cold = cold
+        self._cold_parts = cold_parts
+        self._skipping = bool(cold or cold_parts)
         self._cold_hooks = tuple(r.cold_statement for r in self.rewrites if hasattr(r, "cold_statement"))
         # Per node type, the bound methods that apply: looked up once, not once per node.
         self._visits: dict[type[cst.CSTNode], tuple[_Visit, ...]] = {}
@@ -78,7 +86,8 @@ class Pipeline(cst.CSTTransformer):
         return tuple(getattr(r, attr) for r in self.rewrites if hasattr(r, attr))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._cold and id(node) in self._cold:
+        if self._skipping and (id(node) in self._cold or id(node) in self._cold_parts):
+            self.ctx.cold_skips.append(id(node))
             return False
         kind = type(node)
         visits = self._visits.get(kind)
@@ -98,11 +107,14 @@ class Pipeline(cst.CSTTransformer):
         return None
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
-        if self._cold and id(original_node) in self._cold:
-            kept = original_node
-            for hook in self._cold_hooks:
-                kept = hook(kept)
-            return kept
+        if self._skipping:
+            if id(original_node) in self._cold_parts:
+                return original_node
+            if id(original_node) in self._cold:
+                kept = original_node
+                for hook in self._cold_hooks:
+                    kept = hook(kept)
+                return kept
         kind = type(original_node)
         leaves = self._leaves.get(kind)
         if leaves is None:
