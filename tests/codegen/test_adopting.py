@@ -20,7 +20,12 @@ BLACK = pytest.mark.skipif(
     reason="black is not installed",
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed: no repository to commit in")
+# thirdparty: ~27 s of pre-commit, ruff and black per run, and what they do to unawait's output
+# does not depend on the Python in between; nox runs these on the oldest and the newest only.
+pytestmark = [
+    pytest.mark.thirdparty,
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed: no repository to commit in"),
+]
 
 # Not formatted as ruff/black would (single quotes), with a call that fits on one line once
 # aadd_texts is add_texts, a nested `with` of an async and a sync manager (SIM117 in the sync

@@ -18,6 +18,9 @@ from langchain_core.embeddings import Embeddings
 from sqlvec import AsyncEngine, Engine, HashEmbedding, InvalidArgumentError, StoreClosedError, TextIndexMissingError
 from sqlvec.langchain import SqlvecVectorStore
 
+# thirdparty: nox runs this folder on the oldest and the newest Python only (langchain-core 0.3 and 1.x).
+pytestmark = pytest.mark.thirdparty
+
 #: Hand-picked unit vectors, so that every distance and relevance can be checked by hand.
 VECTORS: Dict[str, List[float]] = {"x": [1.0, 0.0], "y": [0.0, 1.0], "xy": [0.6, 0.8]}
 

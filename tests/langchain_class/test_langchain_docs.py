@@ -12,6 +12,9 @@ try:  # see tests/conftest.py
 except ImportError:
     from doc_examples import python_blocks, run_example  # type: ignore[no-redef]
 
+# thirdparty: nox runs this folder on the oldest and the newest Python only (langchain-core 0.3 and 1.x).
+pytestmark = pytest.mark.thirdparty
+
 
 def _blocks(name: str) -> List[str]:
     return python_blocks(name, "sqlvec.langchain")

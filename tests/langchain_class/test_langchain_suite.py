@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import AsyncIterator
 
+import pytest
 import pytest_asyncio
 from langchain_tests.integration_tests import VectorStoreIntegrationTests
 
@@ -14,6 +15,9 @@ try:  # see tests/conftest.py
     from tests.postgres_server import schema_url
 except ImportError:
     from postgres_server import schema_url  # type: ignore[no-redef]
+
+# thirdparty: nox runs this folder on the oldest and the newest Python only (langchain-core 0.3 and 1.x).
+pytestmark = pytest.mark.thirdparty
 
 #: The suite's embeddings (DeterministicFakeEmbedding) have this many dimensions.
 SUITE_DIMENSION = len(VectorStoreIntegrationTests.get_embeddings().embed_query("dimension"))
