@@ -30,9 +30,15 @@ _active = 0
 _saved_limit = 0
 
 
+#: Nodes ast gives no position and no children (`Load`, `+`, `and`, `not`, `<`): they count as a
+#: level below their parent, where their parent is, but are not handed out.
+_LEAVES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+
+
 class DepthWalk:
-    """Every node of a tree, as ast.walk gives them (in another order); afterwards `deepest` holds
-    the tree's nesting depth and the line and column (1-based) of its deepest node.
+    """The nodes of a tree, as ast.walk gives them (in another order, without the _LEAVES);
+    afterwards `deepest` holds the tree's nesting depth and the line and column (1-based) of its
+    deepest node.
 
     `a and b and c` and implicitly joined strings are one node to ast but a chain to libcst:
     each operand, and each line of a string that spans lines, counts as a level.
@@ -45,19 +51,34 @@ class DepthWalk:
     def __iter__(self) -> Iterator[ast.AST]:
         best = (0, 1, 1)
         stack: list[tuple[ast.AST, int, int, int]] = [(self.tree, 0, 1, 1)]
+        pop, push = stack.pop, stack.append
         while stack:
-            node, depth, line, column = stack.pop()
-            if isinstance(node, (ast.expr, ast.stmt)):  # operators and contexts have no position: use the parent's
+            node, depth, line, column = pop()
+            if isinstance(node, (ast.expr, ast.stmt)):  # others have no position: they take their parent's
                 line, column = node.lineno, node.col_offset + 1
-            if isinstance(node, ast.BoolOp):
-                depth += len(node.values) - 1
-            elif isinstance(node, (ast.Constant, ast.JoinedStr)):
-                end = getattr(node, "end_lineno", None)
-                if end is not None:
-                    depth += end - node.lineno
+                if isinstance(node, ast.BoolOp):
+                    depth += len(node.values) - 1
+                elif isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno is not None:
+                    depth += node.end_lineno - node.lineno
             if depth > best[0]:
                 best = (depth, line, column)
-            stack.extend((child, depth + 1, line, column) for child in ast.iter_child_nodes(node))
+            below = depth + 1
+            # ast.iter_child_nodes, inlined: this runs for every node of every module.
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if isinstance(value, ast.AST):
+                    if not isinstance(value, _LEAVES):
+                        push((value, below, line, column))
+                    elif below > best[0]:
+                        best = (below, line, column)
+                elif isinstance(value, list):
+                    for child in value:
+                        if not isinstance(child, ast.AST):
+                            continue  # a None default of kw_defaults, or a name of Global
+                        if not isinstance(child, _LEAVES):
+                            push((child, below, line, column))
+                        elif below > best[0]:
+                            best = (below, line, column)
             yield node
         self.deepest = best
 
