@@ -183,6 +183,7 @@ class _Run:
             [len(s.data) for s in unscanned],
             PARALLEL_MIN_SCAN_BYTES,
             self.config.packages,
+            True,  # keep each tree for its conversion in this run (forgotten when the workers close)
         )
         ok: list[_Source] = []
         for src, result in zip(unscanned, scanned):

@@ -57,17 +57,17 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def scan_one(item: tuple[str, str], packages: tuple[str, ...]) -> WorkResult:
-    """Scan one (text, path) for the names that drive renames."""
+def scan_one(item: tuple[str, str], packages: tuple[str, ...], keep: bool = False) -> WorkResult:
+    """Scan one (text, path) for the names that drive renames; keep: hold its tree for convert_one (a run's workers)."""
     with _collector_paused():
-        return _scan_one(item, packages)
+        return _scan_one(item, packages, keep)
 
 
-def _scan_one(item: tuple[str, str], packages: tuple[str, ...]) -> WorkResult:
+def _scan_one(item: tuple[str, str], packages: tuple[str, ...], keep: bool) -> WorkResult:
     text, path = item
     try:
         names, parsed = scan_measured(text, path, packages)
-        if sum(len(kept) for kept, _ in _parsed.values()) + len(text) <= PARSED_BUDGET:
+        if keep and sum(len(kept) for kept, _ in _parsed.values()) + len(text) <= PARSED_BUDGET:
             _parsed[path] = (text, parsed)
         return ("ok", names)
     except SourceError as exc:

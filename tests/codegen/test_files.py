@@ -992,3 +992,24 @@ def test_a_source_over_the_size_limit_is_refused_with_a_clear_error(
     assert not (tmp_path / "pkg/_sync/big.py").exists()
     assert (tmp_path / "pkg/_sync/fetch.py").exists()
     assert report.exit_code == 2
+
+
+def test_a_conversion_reuses_the_tree_its_scan_kept_and_a_run_keeps_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unawait import workers
+
+    given: list[object] = []
+    real = generate.transform_module
+
+    def spy(source: str, config: Config | None = None, **kwargs: Any) -> generate.Output:
+        given.append(kwargs.get("parsed"))
+        return real(source, config, **kwargs)
+
+    monkeypatch.setattr(generate, "transform_module", spy)
+    config = project(tmp_path, {"pkg/_async/a.py": "async def afetch():\n    return 1\n"})
+    assert run(config, jobs=0).exit_code == 0
+    assert len(given) == 3 and all(parsed is not None for parsed in given)  # the scans' trees, not parsed again
+    assert workers._parsed == {}  # forgotten when the run ends
+    assert workers.scan_one(("x = 1\n", "x.py"), ())[0] == "ok"
+    assert workers._parsed == {}  # a scan outside a run keeps nothing
