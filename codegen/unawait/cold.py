@@ -1,21 +1,25 @@
-"""Cold statements: those whose lines hold no word any rewrite reacts to, kept as written without a visit.
+"""Cold parts: statements, and parts of def headers, whose lines hold no word any rewrite reacts to.
 
 libcst rebuilds every node a transformer visits, changed or not, and that rebuilding is most of
 the cost of a pass. A statement none of whose lines (comments and decorators above it included)
-holds a trigger word cannot be changed by any rewrite, so the pass hands it back untouched.
+holds a trigger word cannot be changed by any rewrite, so the pass hands it back untouched; so
+are the decorators, parameters and return annotation of a def that is visited, each on its own.
 
-A trigger word is one a rewrite reacts to: async syntax and the statements rewrites track across
-the module (`async`, `await`, `import`, `def`, `class`), the markers, the names the rename tables
-change, every name the module binds by an import (the qualified rewrites and the import fixer
-read those), and the modules a rewrite may add (`time`, whose local shadowing must be seen). The
-words are found in the raw text, strings and comments included, so the test errs towards visiting.
+A trigger word is one a rewrite reacts to (ACCOUNTED_REWRITES says which, rewrite by rewrite):
+async syntax and the statements rewrites track across the module (`async`, `await`, `import`,
+`def`, `class`), the markers, the names the rename tables change, the names bound by imports of
+the modules the qualified rewrites look names up in (asyncio, anyio, pytest, ...), and the
+modules a rewrite may add (`time`, whose local shadowing must be seen). The words are found in
+the raw text, strings and comments included, so the test errs towards visiting.
 
-Why this cannot change the output: every count or record the pass keeps that is read afterwards
-(uses of imported names, module names a rewrite adds, `__all__`) concerns trigger words only, so
-it is the same whether or not cold statements were visited; the one rewrite that carries state to
-the next statement of a block (comment lines of a removed statement, with keep_lines) is told
-about cold statements too (see Pipeline). A module whose statements cannot be matched one to one
-with the stdlib parser's gets no cold statements at all.
+Why this cannot change the output: what the pass records and later steps read concerns trigger
+words only, but for one count: the uses of an imported name whose other uses a rewrite dropped
+(the import fixer removes an import left unused). settle_uses adds those from the stdlib tree of
+the skipped parts, and sends a module where such a name sits in a skipped part only as a word
+(a string annotation, a comment) through a full pass. The one rewrite that carries state to the
+next statement of a block (comment lines of a removed statement, with keep_lines) is told about
+cold statements too (see Pipeline). A module whose statements cannot be matched one to one with
+the stdlib parser's gets no cold parts at all.
 """
 
 from __future__ import annotations
@@ -69,6 +73,31 @@ _ADDED_MODULES = frozenset(
     for new_module, _ in table.values()
 )
 
+
+#: The rewrites (rewrites.REWRITES) whose trigger words the sets here account for, each with what
+#: it reacts to. A new rewrite is added here only once its words are (a test holds the two equal).
+ACCOUNTED_REWRITES: dict[str, str] = {
+    "TrackImports": "import",
+    "AsyncBranches": "the markers (ASYNC, unawait), flags; removed lines go to the next statement: cold_statement",
+    "FlipFlags": "flags",
+    "Refuse": "await, REFUSED_ATTRIBUTES, names imported from the qualified modules",
+    "StripAsync": "async, await",
+    "MergeWith": "async",
+    "AsyncioCalls": "names imported from the qualified modules",
+    "CallKeywords": "add_keywords paths",
+    "ModuleMoves": "import, names imported from the qualified modules",
+    "TypingGenerics": "Awaitable, Coroutine, AsyncGenerator",
+    "RelativeImports": "import",
+    "RenameNames": "names the tables rename, module renames",
+    "PytestMarks": "pytestmark, pytest, pytest_asyncio, def and class (decorators)",
+    "StringAnnotations": "__all__, cast, TypeVar, def and class (annotations); names in strings are words too",
+    "StringLiterals": "names the tables rename, found in string text (also right after an escape)",
+    "AttributeStrings": "names the tables rename, found in string text",
+    "DuplicateBases": "class",
+    "Docstrings": "def and class (it works on the def or class, whose docstring it rewrites in place)",
+    "Collisions": "def and class",
+    "ImportHolders": "import",
+}
 
 #: Modules whose names the qualified rewrites look up (`aio.sleep` with `import asyncio as aio`).
 _QUALIFIED_ROOTS = frozenset(

@@ -162,3 +162,12 @@ def test_an_import_whose_last_use_is_in_a_cold_parameter_stays(annotation: str) 
     assert out == transform_module(source, CONFIG, explain=False, cold=False).code
     assert out.startswith("from typing import Any\n")
     assert f"    x: {annotation} = None,\n) -> int:\n" in out
+
+
+def test_every_rewrite_has_its_trigger_words_accounted_for() -> None:
+    # A rewrite that reacts to a word cold.py does not know would be skipped over where that word
+    # is absent, silently: a new rewrite must be reviewed against cold.py's words first.
+    from unawait.cold import ACCOUNTED_REWRITES
+    from unawait.rewrites import REWRITES
+
+    assert [rewrite.__name__ for rewrite in REWRITES] == list(ACCOUNTED_REWRITES)
